@@ -15,5 +15,5 @@ python tools/readme.py --check
 echo "== nbdev_test (every notebook)"
 nbdev_test --do_print --timing
 echo "== pytest (tests/)"
-python -m pytest -q tests
+python -m pytest -q -rs tests   # -rs: say why a test was skipped (e.g. no Chromium)
 echo "== all tests passed in $(( $(date +%s) - start ))s"

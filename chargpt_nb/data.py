@@ -8,7 +8,7 @@ __all__ = ['SHAKESPEARE_URL', 'SHAKESPEARE_SHA256', 'SHAKESPEARE_FILE', 'Chargpt
            'plot_char_counts', 'prepare', 'load_meta', 'load_split', 'get_batch', 'plot_batch_alignment',
            'chargpt_prepare', 'synthetic_text', 'bench_prepare']
 
-# %% ../nbs/00_data.ipynb #0b483e08
+# %% ../nbs/00_data.ipynb #1f237de7
 import codecs, functools, hashlib, json, os, resource, subprocess, sys, tempfile, time, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,21 +18,23 @@ import numpy as np
 import torch
 from fastcore.script import call_parse
 
-# %% ../nbs/00_data.ipynb #2b665ef9
+# %% ../nbs/00_data.ipynb #7f2e3cff
 class ChargptError(ValueError):
     "Something the user gave us is wrong; the message says what and how to fix it."
 
-# %% ../nbs/00_data.ipynb #6c372ff1
+# %% ../nbs/00_data.ipynb #eadce87b
 def cli_errors(func):
     "Wrap a CLI so a `ChargptError` prints `error: ...` on one line and exits 1 (Ctrl-C exits 130)."
     @functools.wraps(func)
     def _cli(*args, **kwargs):
         try: return func(*args, **kwargs)
         except ChargptError as e: print(f'error: {e}', file=sys.stderr); sys.exit(1)
-        except KeyboardInterrupt: print('interrupted', file=sys.stderr); sys.exit(130)
+        except KeyboardInterrupt: print('\ninterrupted', file=sys.stderr); sys.exit(130)
+        except BrokenPipeError:  # output piped into e.g. `head`, which has closed it: stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); sys.exit(1)
     return _cli
 
-# %% ../nbs/00_data.ipynb #e017a5ae
+# %% ../nbs/00_data.ipynb #a073b6d8
 SHAKESPEARE_URL = 'https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt'
 SHAKESPEARE_SHA256 = '86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed'
 SHAKESPEARE_FILE = 'tinyshakespeare.txt'
@@ -49,7 +51,7 @@ def sha256_file(path, chunk=1<<22) -> str:
         while b := f.read(chunk): h.update(b)
     return h.hexdigest()
 
-# %% ../nbs/00_data.ipynb #b0538352
+# %% ../nbs/00_data.ipynb #e02e72ad
 def atomic_write(path, write_fn, mode='wb'):
     "Call `write_fn(f)` on a temp file next to `path`, fsync it, then rename it to `path`."
     path = Path(path)
@@ -65,7 +67,7 @@ def atomic_write(path, write_fn, mode='wb'):
         raise
     return path
 
-# %% ../nbs/00_data.ipynb #a9981a76
+# %% ../nbs/00_data.ipynb #4e029f4f
 def cache_text(src, sha256=SHAKESPEARE_SHA256, name=SHAKESPEARE_FILE) -> Path:
     "Verify a local copy of the default text against `sha256`, then copy it into the cache."
     src = Path(src)
@@ -89,7 +91,7 @@ def shakespeare_path(url=SHAKESPEARE_URL) -> Path:
         raise ChargptError(f'downloaded tiny Shakespeare has SHA-256 {got[:12]}..., expected {SHAKESPEARE_SHA256[:12]}...')
     return atomic_write(dst, lambda f: f.write(data))
 
-# %% ../nbs/00_data.ipynb #02dd336d
+# %% ../nbs/00_data.ipynb #0e67dd4b
 def check_text_file(path) -> Path:
     "Raise `ChargptError` unless `path` is an existing, non-empty regular file."
     p = Path(path).expanduser()
@@ -113,7 +115,7 @@ def load_text(path=None) -> str:
     try: return data.decode('utf-8')
     except UnicodeDecodeError as e: raise _decode_error(p, e, 0) from None
 
-# %% ../nbs/00_data.ipynb #2ea9193d
+# %% ../nbs/00_data.ipynb #c3c00a79
 def _codepoints(text: str) -> np.ndarray:
     "Unicode code points of `text` as a uint8 (pure ASCII) or uint32 array, without a Python loop."
     if text.isascii(): return np.frombuffer(text.encode('ascii'), dtype=np.uint8)  # 1 byte per character: no widening
@@ -124,7 +126,7 @@ def _show_chars(chars, n=10):
     s = ', '.join(repr(c) for c in chars[:n])
     return s + (f' and {len(chars) - n} more' if len(chars) > n else '')
 
-# %% ../nbs/00_data.ipynb #32f55d37
+# %% ../nbs/00_data.ipynb #de8c998e
 class CharTokenizer:
     "Maps each distinct character to an integer id (its index in the sorted vocabulary) and back."
     MAX_VOCAB = 65536  # ids are stored as uint16
@@ -151,7 +153,7 @@ class CharTokenizer:
     @classmethod
     def from_text(cls, text): return cls(set(text))
 
-# %% ../nbs/00_data.ipynb #c124e2e5
+# %% ../nbs/00_data.ipynb #0327dbb3
 def _encode(tok, text: str) -> np.ndarray:
     "Ids of `text` as uint16; `ChargptError` naming any characters outside the vocabulary."
     cps = _codepoints(text)
@@ -173,7 +175,7 @@ def _decode(tok, ids) -> str:
 CharTokenizer.encode = _encode
 CharTokenizer.decode = _decode
 
-# %% ../nbs/00_data.ipynb #b3198fbf
+# %% ../nbs/00_data.ipynb #920dd1ac
 def _to_json(tok) -> str: return json.dumps({'vocab': tok.chars}, ensure_ascii=False)
 
 @classmethod
@@ -191,7 +193,7 @@ def _load(cls, path): return cls.from_json(Path(path).read_text(encoding='utf-8'
 CharTokenizer.to_json, CharTokenizer.from_json = _to_json, _from_json
 CharTokenizer.save, CharTokenizer.load = _save, _load
 
-# %% ../nbs/00_data.ipynb #b79992cb
+# %% ../nbs/00_data.ipynb #f41f69cd
 def plot_char_counts(chars, counts, ax=None, title='Character frequencies'):
     "Bar chart of character counts, most frequent first."
     order = np.argsort(counts)[::-1]
@@ -202,7 +204,7 @@ def plot_char_counts(chars, counts, ax=None, title='Character frequencies'):
     ax.set_xlabel('character'); ax.set_ylabel('count (log scale)'); ax.set_title(title)
     return ax
 
-# %% ../nbs/00_data.ipynb #baf74446
+# %% ../nbs/00_data.ipynb #dafb81c3
 def _iter_text(path, chunk_bytes, hasher=None, pool=None):
     "Yield `(text, byte_offset)` chunks of a UTF-8 file (feeding `hasher`); `ChargptError` if binary or not UTF-8."
     dec, offset = codecs.getincrementaldecoder('utf-8')(), 0
@@ -217,7 +219,7 @@ def _iter_text(path, chunk_bytes, hasher=None, pool=None):
             if not b: return
             offset += len(b)
 
-# %% ../nbs/00_data.ipynb #399549e5
+# %% ../nbs/00_data.ipynb #cb35ec7e
 def _count_chars(path, chunk_bytes):
     "Pass 1: (total characters, code point -> count array, sha256 of the bytes)."
     counts, n, h = np.zeros(128, dtype=np.int64), 0, hashlib.sha256()
@@ -230,7 +232,7 @@ def _count_chars(path, chunk_bytes):
             n += len(cps)
     return n, counts, h.hexdigest()
 
-# %% ../nbs/00_data.ipynb #c5f2c9ae
+# %% ../nbs/00_data.ipynb #10bee717
 def _split_sizes(n, val_fraction, block_size, path):
     n_train = int(n * (1 - val_fraction))
     n_val = n - n_train
@@ -239,7 +241,7 @@ def _split_sizes(n, val_fraction, block_size, path):
                            f'but each split needs at least block_size+1 = {block_size + 1} (use a longer text or a smaller --block_size)')
     return n_train, n_val
 
-# %% ../nbs/00_data.ipynb #12c4f8c2
+# %% ../nbs/00_data.ipynb #014102f1
 def _write_ids(path, tok, n_train, tmp_train, tmp_val, chunk_bytes):
     "Pass 2: encode chunk by chunk, writing the first `n_train` ids to `tmp_train` and the rest to `tmp_val`."
     done, pending = 0, []
@@ -253,7 +255,7 @@ def _write_ids(path, tok, n_train, tmp_train, tmp_val, chunk_bytes):
         for fut in pending: fut.result()
         for f in (ft, fv): f.flush(); os.fsync(f.fileno())
 
-# %% ../nbs/00_data.ipynb #956a5207
+# %% ../nbs/00_data.ipynb #02b18df5
 def prepare(input=None, out_dir='data/shakespeare_char', val_fraction=0.1, block_size=256, chunk_mb=4, quiet=True) -> dict:
     "Stream text file `input` (default tiny Shakespeare) into `out_dir`/{train.bin,val.bin,meta.json}; returns the meta."
     path = check_text_file(shakespeare_path() if input is None else input)
@@ -279,7 +281,7 @@ def prepare(input=None, out_dir='data/shakespeare_char', val_fraction=0.1, block
     if not quiet: print(f'prepared {path.name}: {n:,} characters, vocab {tok.vocab_size}, train {n_train:,}, val {n_val:,} -> {out}')
     return meta
 
-# %% ../nbs/00_data.ipynb #32afd0bb
+# %% ../nbs/00_data.ipynb #aad2bcfb
 def load_meta(data_dir) -> dict:
     "The meta of a prepared `data_dir`, checked against the sizes of its `.bin` files."
     d = Path(data_dir)
@@ -297,7 +299,7 @@ def load_meta(data_dir) -> dict:
 def _from_meta(cls, data_dir): return cls(load_meta(data_dir)['vocab'])
 CharTokenizer.from_meta = _from_meta
 
-# %% ../nbs/00_data.ipynb #caada679
+# %% ../nbs/00_data.ipynb #0a473bc2
 @functools.lru_cache(maxsize=8)
 def _memmap(path, mtime_ns, size):
     "Memory-map a uint16 file (cached per file version)."
@@ -311,7 +313,7 @@ def load_split(data_dir, split) -> np.ndarray:
     st = f.stat()
     return _memmap(str(f.resolve()), st.st_mtime_ns, st.st_size)
 
-# %% ../nbs/00_data.ipynb #bb9c0b2d
+# %% ../nbs/00_data.ipynb #ec0ea8d1
 def get_batch(split, batch_size, block_size, data_dir='data/shakespeare_char', device='cpu', generator=None):
     "`batch_size` random windows from `split`: `x` [B, T] and `y` = `x` shifted by one, both int64 on `device`."
     data = load_split(data_dir, split)
@@ -324,7 +326,7 @@ def get_batch(split, batch_size, block_size, data_dir='data/shakespeare_char', d
         return x.pin_memory().to(device, non_blocking=True), y.pin_memory().to(device, non_blocking=True)
     return x.to(device), y.to(device)
 
-# %% ../nbs/00_data.ipynb #2a6ce30b
+# %% ../nbs/00_data.ipynb #32c7f593
 def plot_batch_alignment(tok, x, y, row=0, n=48, ax=None):
     "Draw the first `n` positions of one row of a batch: input characters above, target characters below."
     xs, ys = tok.decode(x[row, :n]), tok.decode(y[row, :n])
@@ -338,7 +340,7 @@ def plot_batch_alignment(tok, x, y, row=0, n=48, ax=None):
     ax.set_title('the target at t is the input at t+1')
     return ax
 
-# %% ../nbs/00_data.ipynb #ed5e45f3
+# %% ../nbs/00_data.ipynb #22eb298b
 @call_parse
 @cli_errors
 def chargpt_prepare(
@@ -350,7 +352,7 @@ def chargpt_prepare(
     "Prepare a text file for training: character vocabulary, train.bin/val.bin (uint16 ids) and meta.json."
     prepare(input, out_dir, val_fraction=val_fraction, block_size=block_size, quiet=False)
 
-# %% ../nbs/00_data.ipynb #0c185344
+# %% ../nbs/00_data.ipynb #f6380993
 def synthetic_text(path, mb=100, seed=0):
     "Write about `mb` MB of random text built from tiny-Shakespeare-like characters to `path`."
     rng = np.random.default_rng(seed)

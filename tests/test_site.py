@@ -1,0 +1,93 @@
+"""The docs site that tools/docsite.py builds (no Quarto), read in headless Chromium as a visitor would: every page
+loads with its title and summary, every internal link resolves, every notebook page shows an image, API blocks are
+there, no raw Quarto markup shows, and nothing is fetched from outside the machine."""
+import sys, pytest
+from pathlib import Path
+from urllib.parse import urldefrag
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT/'tools'))
+import docsite
+
+NOTEBOOKS = sorted((ROOT/'nbs').glob('*.ipynb'), key=lambda p: (p.stem != 'index', p.name))  # the page order
+
+_PAGE_INFO = '''() => ({
+    title: document.querySelector('article h1')?.innerText ?? '',
+    summary: document.querySelector('article .description')?.innerText ?? '',
+    text: document.body.innerText,
+    ids: [...document.querySelectorAll('[id]')].map(e => e.id),
+    links: [...document.querySelectorAll('a[href]')].map(a => a.href),
+    images: [...document.querySelectorAll('article img')].map(i => i.complete && i.naturalWidth > 0)})'''
+
+@pytest.fixture(scope='module')
+def site(tmp_path_factory):
+    "{page name: what the browser saw}, for every page reachable from the home page; plus requests and errors."
+    if not docsite.CHROMIUM: pytest.skip('no Chromium installed (Debian: apt-get install chromium), so the docs site '
+                                         'is not checked in a browser')
+    out = docsite.build(out=tmp_path_factory.mktemp('site'), src=tmp_path_factory.mktemp('mkdocs'))
+    pages, outside, errors = {}, [], []
+    with docsite.serve(out) as base, docsite.chromium() as browser:
+        page = browser.new_page()
+        def route(r):
+            if r.request.url.startswith(base): return r.continue_()
+            outside.append(r.request.url); r.abort()
+        page.route('**/*', route)
+        page.on('pageerror', lambda e: errors.append(str(e)))
+        todo = ['index.html']
+        while todo:
+            name = todo.pop()
+            if name in pages: continue
+            resp = page.goto(base + name)
+            pages[name] = info = dict(status=resp.status, **page.evaluate(_PAGE_INFO))
+            info['links'] = [l[len(base):] or 'index.html' for l in info['links'] if l.startswith(base)]
+            todo += [urldefrag(l).url for l in info['links'] if urldefrag(l).url.endswith('.html')]
+    return dict(dir=out, pages=pages, outside=outside, errors=errors)
+
+def test_every_notebook_is_a_page(site):
+    pages = site['pages']
+    assert len(pages) == len(NOTEBOOKS), f'{len(NOTEBOOKS)} notebooks but pages {sorted(pages)}'
+    for name, p in pages.items():
+        assert p['status'] == 200, name
+        assert p['title'] and p['summary'], f'{name}: no title or no summary'
+
+def test_internal_links_resolve(site):
+    pages, broken = site['pages'], []
+    for name, p in pages.items():
+        for link in p['links']:
+            target, anchor = urldefrag(link)
+            if target.endswith('.html'): ok = target in pages and (not anchor or anchor in pages[target]['ids'])
+            else: ok = (site['dir']/target).exists()
+            if not ok: broken.append(f'{name} → {link}')
+    assert not broken, 'broken links:\n' + '\n'.join(broken)
+
+def test_every_page_shows_an_image(site):
+    for name, p in site['pages'].items():
+        assert any(p['images']), f'{name} shows no image'
+        assert all(p['images']), f'{name}: an image did not load'
+
+def test_gpt_forward_api_block(site):
+    if not (ROOT/'nbs'/'04_gpt.ipynb').exists(): pytest.skip('nbs/04_gpt.ipynb is not written yet')
+    gpt = site['pages']['gpt.html']
+    assert 'gpt.forward' in gpt['ids'] and 'def forward(' in gpt['text'], 'no show_doc(GPT.forward) on the 04_gpt page'
+
+def test_no_raw_quarto_markup(site):
+    "Cell directives, Quarto divs or attributes, front-matter dashes (prose may still name a directive: `#| slow`)."
+    for name, p in site['pages'].items():
+        lines = [l.strip() for l in p['text'].splitlines()]
+        for raw in ('#|', ':::'): assert not [l for l in lines if l.startswith(raw)], f'{name} shows {raw!r}'
+        assert '{target=' not in p['text'] and '---' not in lines, f'{name} shows Quarto markup'
+
+def test_offline(site):
+    assert not site['outside'], f"the site fetched from outside: {site['outside']}"
+    assert not site['errors'], f"script errors: {site['errors']}"
+
+def test_quarto_config(monkeypatch):
+    "The Quarto path (nbdev_docs): valid config, nbdev's title/repo file and sidebar wired in, every notebook in the sidebar."
+    import contextlib, io, yaml
+    from nbdev.quarto import nbdev_sidebar
+    monkeypatch.chdir(ROOT)
+    q = yaml.safe_load((ROOT/'nbs'/'_quarto.yml').read_text(encoding='utf-8'))
+    assert q['project']['type'] == 'website' and 'sidebar' in q['website'] and 'navbar' in q['website']
+    assert {'nbdev.yml', 'sidebar.yml'} <= set(q['metadata-files'])
+    with contextlib.redirect_stdout(out := io.StringIO()): nbdev_sidebar(printit=True, force=True)
+    assert yaml.safe_load(out.getvalue())['website']['sidebar']['contents'] == [nb.name for nb in NOTEBOOKS]
