@@ -51,12 +51,14 @@ def sha256_file(path, chunk=1<<22) -> str:
         while b := f.read(chunk): h.update(b)
     return h.hexdigest()
 
-# %% ../nbs/00_data.ipynb #e02e72ad
+# %% ../nbs/00_data.ipynb #7860671f
 def atomic_write(path, write_fn, mode='wb'):
     "Call `write_fn(f)` on a temp file next to `path`, fsync it, then rename it to `path`."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    umask = os.umask(0); os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # the permissions a plain `open` would give, not mkstemp's owner-only 0600
     try:
         with os.fdopen(fd, mode) as f:
             write_fn(f)
@@ -255,7 +257,7 @@ def _write_ids(path, tok, n_train, tmp_train, tmp_val, chunk_bytes):
         for fut in pending: fut.result()
         for f in (ft, fv): f.flush(); os.fsync(f.fileno())
 
-# %% ../nbs/00_data.ipynb #02b18df5
+# %% ../nbs/00_data.ipynb #459786e8
 def prepare(input=None, out_dir='data/shakespeare_char', val_fraction=0.1, block_size=256, chunk_mb=4, quiet=True) -> dict:
     "Stream text file `input` (default tiny Shakespeare) into `out_dir`/{train.bin,val.bin,meta.json}; returns the meta."
     path = check_text_file(shakespeare_path() if input is None else input)
@@ -272,6 +274,8 @@ def prepare(input=None, out_dir='data/shakespeare_char', val_fraction=0.1, block
     meta = dict(vocab=tok.chars, vocab_size=tok.vocab_size, counts=counts[present].tolist(), train_tokens=n_train,
                 val_tokens=n_val, source=path.name, sha256=sha, dtype='uint16')
     tmps = {k: Path(tempfile.mkstemp(dir=out, prefix=f'.{k}.', suffix='.tmp')[1]) for k in ('train.bin', 'val.bin')}
+    umask = os.umask(0); os.umask(umask)
+    for t in tmps.values(): os.chmod(t, 0o666 & ~umask)
     try:
         _write_ids(path, tok, n_train, tmps['train.bin'], tmps['val.bin'], chunk)
         for k, t in tmps.items(): os.replace(t, out/k)

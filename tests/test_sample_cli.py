@@ -1,0 +1,85 @@
+"`chargpt_sample` as a user runs it: streaming, reproducibility, and a one-line error for every bad input."
+import os, subprocess, sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from chargpt_nb.data import prepare
+from chargpt_nb.train import CKPT_NAME
+
+BIN = Path(sys.executable).parent
+ENV = dict(os.environ, OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1')
+
+
+def run(name, *args):
+    return subprocess.run([str(BIN/name), *map(str, args)], capture_output=True, text=True, env=ENV, timeout=300)
+
+
+@pytest.fixture(scope='module')
+def ckpt_dir(tmp_path_factory):
+    "A checkpoint of the tiny preset, trained for a few seconds."
+    root = tmp_path_factory.mktemp('sample')
+    prepare(out_dir=root/'data')
+    r = run('chargpt_train', '--preset', 'tiny', '--data_dir', root/'data', '--out_dir', root/'out', '--device', 'cpu')
+    assert r.returncode == 0, r.stderr
+    return root/'out'
+
+
+def test_same_seed_same_text(ckpt_dir):
+    a = run('chargpt_sample', '--out_dir', ckpt_dir, '--start', 'ROMEO:', '--max_new_tokens', 80, '--seed', 3)
+    b = run('chargpt_sample', '--out_dir', ckpt_dir, '--start', 'ROMEO:', '--max_new_tokens', 80, '--seed', 3, '--no_stream')
+    c = run('chargpt_sample', '--out_dir', ckpt_dir, '--start', 'ROMEO:', '--max_new_tokens', 80, '--seed', 4)
+    assert a.returncode == b.returncode == c.returncode == 0, a.stderr + b.stderr + c.stderr
+    assert a.stdout == b.stdout and a.stdout.startswith('ROMEO:') and len(a.stdout) == len('ROMEO:') + 80 + 1
+    assert c.stdout != a.stdout
+
+
+def test_several_samples_and_prompt_file(ckpt_dir, tmp_path):
+    (tmp_path/'prompt.txt').write_text('JULIET:\n')
+    r = run('chargpt_sample', '--out_dir', ckpt_dir/CKPT_NAME, '--start', f'FILE:{tmp_path/"prompt.txt"}',
+            '--num_samples', 3, '--max_new_tokens', 40, '--temperature', 0)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.endswith('\n')
+    samples = r.stdout[:-1].split('\n' + '-' * 40 + '\n')
+    assert len(samples) == 3 and all(s.startswith('JULIET:\n') for s in samples)
+    assert samples[0] == samples[1] == samples[2]  # temperature 0 is greedy: every sample is the same
+
+
+def _bad_files(d):
+    good = (d/'good.pt')
+    (d/'truncated.pt').write_bytes(good.read_bytes()[:good.stat().st_size // 2])
+    (d/'random.pt').write_bytes(os.urandom(4096))
+    (d/'empty.pt').write_bytes(b'')
+    torch.save({'weights': torch.zeros(3)}, d/'other.pt')
+    ck = torch.load(good, weights_only=True); ck['format_version'] = 999; torch.save(ck, d/'future.pt')
+
+
+@pytest.mark.parametrize('args, msg', [
+    (['--start', 'Ça va?'], "not in the vocabulary: 'Ç'"),
+    (['--start', 'FILE:{tmp}/empty.txt'], 'is empty'),
+    (['--start', 'FILE:{tmp}/nowhere.txt'], 'no such file'),
+    (['--temperature', -1], 'temperature must be >= 0'),
+    (['--top_k', 0], 'top_k must be an integer >= 1'),
+    (['--top_p', 0], 'top_p must be in (0, 1]'),
+    (['--top_p', 1.5], 'top_p must be in (0, 1]'),
+    (['--max_new_tokens', -1], 'max_new_tokens must be an integer >= 0'),
+    (['--num_samples', 0], 'num_samples must be an integer >= 1'),
+    (['--dtype', 'fp8'], 'dtype must be one of'),
+    (['--out_dir', '{tmp}/missing'], 'no checkpoint at'),
+    (['--out_dir', '{tmp}/truncated.pt'], 'truncated or corrupt'),
+    (['--out_dir', '{tmp}/random.pt'], 'corrupt'),
+    (['--out_dir', '{tmp}/empty.pt'], 'is empty'),
+    (['--out_dir', '{tmp}/other.pt'], 'not a chargpt_nb checkpoint'),
+    (['--out_dir', '{tmp}/future.pt'], 'format version 999'),
+])
+def test_bad_input(ckpt_dir, tmp_path, args, msg):
+    (tmp_path/'good.pt').write_bytes((ckpt_dir/CKPT_NAME).read_bytes())
+    (tmp_path/'empty.txt').write_text('')
+    _bad_files(tmp_path)
+    args = [str(a).format(tmp=tmp_path) for a in args]
+    if '--out_dir' not in args: args = ['--out_dir', ckpt_dir, *args]
+    r = run('chargpt_sample', *args)
+    err = r.stderr.strip()
+    assert r.returncode == 1, (r.returncode, r.stdout, err)
+    assert err.startswith('error: ') and '\n' not in err and msg in err, err
