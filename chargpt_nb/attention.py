@@ -5,15 +5,16 @@
 # %% auto #0
 __all__ = ['ATTN_KERNELS', 'plot_attention', 'attention_weights', 'manual_attention', 'KVCache', 'CausalSelfAttention']
 
-# %% ../nbs/02_attention.ipynb #3da02646
+# %% ../nbs/02_attention.ipynb #7bfe686d
 import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from .data import ChargptError
+from .embeddings import dropout, Dropout
 
-# %% ../nbs/02_attention.ipynb #86b06372
+# %% ../nbs/02_attention.ipynb #2de5a871
 def plot_attention(att, labels=None, titles=None, figsize=None):
     "Heatmaps of attention weights `att` [T, S] or [n, T, S] (one panel each): queries down, keys across."
     att = att.detach().float().cpu()
@@ -29,7 +30,7 @@ def plot_attention(att, labels=None, titles=None, figsize=None):
     fig.colorbar(im, ax=axs[0].tolist(), fraction=0.02, label='weight')
     return fig
 
-# %% ../nbs/02_attention.ipynb #18a8b975
+# %% ../nbs/02_attention.ipynb #4dd3d666
 def attention_weights(q, k, mask=None):
     "softmax(q kᵀ / √hs) over the keys; keys where `mask` [T, S] is False get weight 0. (B, nh, T, S)"
     att = (q @ k.transpose(-2, -1)) * q.size(-1)**-0.5   # (B, nh, T, hs) @ (B, nh, hs, S) -> (B, nh, T, S)
@@ -39,10 +40,10 @@ def attention_weights(q, k, mask=None):
 def manual_attention(q, k, v, mask=None, dropout_p:float=0.):
     "Attention written out: `attention_weights`, dropout on the weights, then the weighted sum of values. (B, nh, T, hs)"
     att = attention_weights(q, k, mask)               # (B, nh, T, S)
-    if dropout_p > 0: att = F.dropout(att, dropout_p)
+    att = dropout(att, dropout_p)                     # no-op when dropout_p is 0
     return att @ v                                    # (B, nh, T, S) @ (B, nh, S, hs) -> (B, nh, T, hs)
 
-# %% ../nbs/02_attention.ipynb #ea75d1d9
+# %% ../nbs/02_attention.ipynb #f13821a1
 class KVCache:
     "One attention layer's keys and values for positions `0..n-1`, in tensors preallocated to `block_size` positions."
     def __init__(self, block_size:int):
@@ -68,19 +69,19 @@ class KVCache:
         self.n = end
         return self.k[:, :, :end], self.v[:, :, :end]   # (B, nh, n, hs): views, no copy
 
-# %% ../nbs/02_attention.ipynb #1cdb273f
-ATTN_KERNELS = ('sdpa', 'manual')
+# %% ../nbs/02_attention.ipynb #85f6e997
+ATTN_KERNELS = ('auto', 'sdpa', 'manual')
 
 class CausalSelfAttention(nn.Module):
     "Multi-head causal self-attention: `c_attn` to q, k, v for `n_head` heads, attention, `c_proj` back to `n_embd`."
-    def __init__(self, n_embd:int, n_head:int, block_size:int, dropout:float=0., bias:bool=False, kernel:str='sdpa'):
+    def __init__(self, n_embd:int, n_head:int, block_size:int, dropout:float=0., bias:bool=False, kernel:str='auto'):
         super().__init__()
         if n_embd % n_head: raise ChargptError(f'n_embd={n_embd} must be divisible by n_head={n_head}')
         if kernel not in ATTN_KERNELS: raise ChargptError(f'unknown attention kernel {kernel!r}; use one of {ATTN_KERNELS}')
         self.n_embd, self.n_head, self.dropout, self.kernel = n_embd, n_head, dropout, kernel
         self.c_attn = nn.Linear(n_embd, 3 * n_embd, bias=bias)  # q, k, v of every head in one matmul
         self.c_proj = nn.Linear(n_embd, n_embd, bias=bias)      # mixes the heads' outputs
-        self.resid_dropout = nn.Dropout(dropout)                # (dropout on the attention weights is done by the kernel)
+        self.resid_dropout = Dropout(dropout)                   # (dropout on the attention weights is done by the kernel)
         self.register_buffer('causal', torch.ones(block_size, block_size, dtype=torch.bool).tril(), persistent=False)
 
     def qkv(self, x):
@@ -104,7 +105,9 @@ class CausalSelfAttention(nn.Module):
         T, S = q.size(2), k.size(2)
         p = self.dropout if self.training else 0.
         mask = None if T == 1 else self.causal[start:S, :S]  # (T, S); one new query may see all S keys: no mask
-        if self.kernel == 'manual': return manual_attention(q, k, v, mask, p)
+        kernel = self.kernel
+        if kernel == 'auto': kernel = 'manual' if q.device.type == 'cpu' and torch.is_grad_enabled() else 'sdpa'
+        if kernel == 'manual': return manual_attention(q, k, v, mask, p)
         if mask is not None and start == 0:          # the plain causal case: let SDPA use its own causal path
             return F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=True)
         return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)

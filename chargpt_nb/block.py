@@ -5,14 +5,15 @@
 # %% auto #0
 __all__ = ['MLP', 'Block', 'residual_stats', 'plot_residual_stats']
 
-# %% ../nbs/03_block.ipynb #5ff9cafe
+# %% ../nbs/03_block.ipynb #35f91324
 import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
 
 from .attention import CausalSelfAttention, KVCache
+from .embeddings import Dropout
 
-# %% ../nbs/03_block.ipynb #26f4ec68
+# %% ../nbs/03_block.ipynb #042f0d91
 class MLP(nn.Module):
     "Per-position feed-forward network: `c_fc` C→4C, GELU, `c_proj` 4C→C, dropout."
     def __init__(self, n_embd:int, dropout:float=0., bias:bool=False):
@@ -20,16 +21,16 @@ class MLP(nn.Module):
         self.c_fc = nn.Linear(n_embd, 4 * n_embd, bias=bias)    # widen: room to compute features
         self.gelu = nn.GELU()
         self.c_proj = nn.Linear(4 * n_embd, n_embd, bias=bias)  # back to the residual stream's width
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
 
     def forward(self, x):
         h = self.gelu(self.c_fc(x))                 # (B, T, 4C)
         return self.dropout(self.c_proj(h))         # (B, T, C)
 
-# %% ../nbs/03_block.ipynb #4d3b1971
+# %% ../nbs/03_block.ipynb #fc6c9764
 class Block(nn.Module):
     "Transformer block: `x + attn(ln_1(x))`, then `x + mlp(ln_2(x))` (pre-norm residual)."
-    def __init__(self, n_embd:int, n_head:int, block_size:int, dropout:float=0., bias:bool=False, kernel:str='sdpa'):
+    def __init__(self, n_embd:int, n_head:int, block_size:int, dropout:float=0., bias:bool=False, kernel:str='auto'):
         super().__init__()
         self.ln_1 = nn.LayerNorm(n_embd, bias=bias)
         self.attn = CausalSelfAttention(n_embd, n_head, block_size, dropout, bias, kernel)
@@ -41,7 +42,7 @@ class Block(nn.Module):
         x = x + self.mlp(self.ln_2(x))              # (B, T, C): each position computes on its own
         return x
 
-# %% ../nbs/03_block.ipynb #11ca742b
+# %% ../nbs/03_block.ipynb #cda6fd09
 @torch.no_grad()
 def residual_stats(blocks, x) -> dict:
     "Std of the residual stream before and after each block in `blocks`, and of the attention and MLP branch outputs."

@@ -6,7 +6,7 @@
 __all__ = ['SHAKESPEARE_URL', 'SHAKESPEARE_SHA256', 'SHAKESPEARE_FILE', 'ChargptError', 'cli_errors', 'cache_dir', 'sha256_file',
            'atomic_write', 'cache_text', 'shakespeare_path', 'check_text_file', 'load_text', 'CharTokenizer',
            'plot_char_counts', 'prepare', 'load_meta', 'load_split', 'get_batch', 'plot_batch_alignment',
-           'chargpt_prepare', 'synthetic_text', 'bench_prepare']
+           'chargpt_prepare', 'synthetic_text', 'peak_rss_kb', 'bench_prepare']
 
 # %% ../nbs/00_data.ipynb #1f237de7
 import codecs, functools, hashlib, json, os, resource, subprocess, sys, tempfile, time, urllib.request
@@ -356,7 +356,7 @@ def chargpt_prepare(
     "Prepare a text file for training: character vocabulary, train.bin/val.bin (uint16 ids) and meta.json."
     prepare(input, out_dir, val_fraction=val_fraction, block_size=block_size, quiet=False)
 
-# %% ../nbs/00_data.ipynb #f6380993
+# %% ../nbs/00_data.ipynb #1e1428d0
 def synthetic_text(path, mb=100, seed=0):
     "Write about `mb` MB of random text built from tiny-Shakespeare-like characters to `path`."
     rng = np.random.default_rng(seed)
@@ -365,13 +365,21 @@ def synthetic_text(path, mb=100, seed=0):
         for _ in range(int(mb)): f.write(''.join(rng.choice(alphabet, 2**20).tolist()))
     return Path(path)
 
+def peak_rss_kb() -> float:
+    "This process's peak resident memory in kB: `VmHWM` (Linux; reset by `exec`, unlike `ru_maxrss`), else `ru_maxrss`."
+    try:
+        for line in open('/proc/self/status'):
+            if line.startswith('VmHWM:'): return float(line.split()[1])
+    except OSError: pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 if sys.platform == 'darwin' else 1)
+
 def bench_prepare(mb=100, tmp_dir=None) -> dict:
     "Prepare a synthetic `mb` MB text in a subprocess: MB/s and peak RSS (MB) of that process."
     with tempfile.TemporaryDirectory(dir=tmp_dir) as d:
         src = synthetic_text(Path(d)/'big.txt', mb)
-        code = ('import sys, time, resource; from chargpt_nb.data import prepare; '
-                'rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; r0 = rss(); t = time.perf_counter(); '
-                'prepare(sys.argv[1], sys.argv[2]); print(time.perf_counter() - t, r0, rss())')
+        code = ('import sys, time; from chargpt_nb.data import prepare, peak_rss_kb; '
+                'r0 = peak_rss_kb(); t = time.perf_counter(); '
+                'prepare(sys.argv[1], sys.argv[2]); print(time.perf_counter() - t, r0, peak_rss_kb())')
         out = subprocess.run([sys.executable, '-c', code, str(src), str(Path(d)/'out')], capture_output=True, text=True, check=True)
         dt, rss0, rss1 = map(float, out.stdout.split())
         size_mb = src.stat().st_size / 1e6

@@ -20,7 +20,7 @@ from .block import Block
 from .data import ChargptError
 from .embeddings import Embeddings, char_label
 
-# %% ../nbs/04_gpt.ipynb #c174c10d
+# %% ../nbs/04_gpt.ipynb #b3aaa6cf
 @dataclass
 class GPTConfig:
     "Sizes of the model, with nanoGPT's field names; the defaults are its Shakespeare character model."
@@ -31,7 +31,7 @@ class GPTConfig:
     n_embd: int = 384          # width C of the residual stream
     dropout: float = 0.2       # dropout probability while training (embeddings, attention weights, branch outputs)
     bias: bool = False         # biases in linear layers and layer norms (GPT-2 has them; this model does without)
-    attn_kernel: str = 'sdpa'  # 'sdpa' (PyTorch's fused attention) or 'manual' (explicit masked softmax): same maths
+    attn_kernel: str = 'auto'  # 'sdpa' (fused), 'manual' (explicit masked softmax), or 'auto': the faster one (02)
 
     def __post_init__(self):
         for name in ('block_size', 'vocab_size', 'n_layer', 'n_head', 'n_embd'):

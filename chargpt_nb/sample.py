@@ -6,7 +6,7 @@
 __all__ = ['next_char_probs', 'plot_next_char_dists', 'attention_maps', 'check_sampling_args', 'encode_prompt', 'sample',
            'show_samples', 'sampling_dtype', 'bench_sampling', 'load_sampler', 'read_prompt', 'chargpt_sample']
 
-# %% ../nbs/06_sample.ipynb #fed1821c
+# %% ../nbs/06_sample.ipynb #d21697eb
 import copy, sys, time
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from fastcore.script import call_parse
 from .data import ChargptError, cli_errors, CharTokenizer
 from .attention import attention_weights, plot_attention
 from .gpt import GPT, GPTConfig, sample_next, _check_generate_args
-from .train import load_checkpoint, model_from_checkpoint, resolve_device
+from .train import cpu_has_fast_bf16, load_checkpoint, model_from_checkpoint, resolve_device
 
 # %% ../nbs/06_sample.ipynb #cde8c432
 def next_char_probs(model, tok, prompt:str, temperature:float=1.0, top_k=None, top_p=None) -> torch.Tensor:
@@ -103,13 +103,13 @@ def show_samples(texts:list, prompt:str):
     box = '<pre style="white-space:pre-wrap;border-left:3px solid #999;padding-left:8px">{}</pre>'
     return ''.join(box.format(f'<mark><b>{escape(prompt)}</b></mark>{escape(t[len(prompt):])}') for t in texts)
 
-# %% ../nbs/06_sample.ipynb #bb04d9ad
+# %% ../nbs/06_sample.ipynb #730a256c
 def sampling_dtype(device:str, dtype:str='auto') -> torch.dtype:
-    "The weight dtype for sampling on `device`: `auto` is bfloat16 on CUDA with bf16 support, float16 on older CUDA, else float32."
+    "Weight dtype for sampling on `device`; `auto`: bfloat16 on CUDA with bf16 and on CPUs with bf16 instructions, float16 on older CUDA, else float32."
     kind = torch.device(device).type
     if dtype == 'auto':
         if kind == 'cuda': return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        return torch.float32
+        return torch.bfloat16 if kind == 'cpu' and cpu_has_fast_bf16() else torch.float32
     names = {'float32': torch.float32, 'bfloat16': torch.bfloat16, 'float16': torch.float16}
     if dtype not in names: raise ChargptError(f"dtype must be one of auto, {', '.join(names)}; got {dtype!r}")
     if dtype == 'float16' and kind == 'cpu': raise ChargptError('float16 sampling needs a GPU; on a CPU use float32 or bfloat16')

@@ -6,8 +6,9 @@
 __all__ = ['DTYPES', 'MODEL_FIELDS', 'SHAPE_FIELDS', 'PRESETS', 'CKPT_NAME', 'CKPT_FORMAT', 'LOG_COLUMNS', 'TrainConfig',
            'resolve_device', 'cpu_has_fast_bf16', 'resolve_dtype', 'autocast_ctx', 'get_lr', 'plot_lr_schedule',
            'make_optimizer', 'estimate_loss', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint',
-           'model_from_checkpoint', 'format_row', 'write_log', 'read_log', 'plot_log', 'save_loss_plot', 'train_step',
-           'dist_env', 'train', 'train_parser', 'config_from_args', 'chargpt_train', 'time_iters']
+           'model_from_checkpoint', 'format_row', 'write_log', 'read_log', 'plot_log', 'save_loss_plot', 'chunks',
+           'resolve_chunk_rows', 'train_step', 'dist_env', 'train', 'train_parser', 'config_from_args', 'chargpt_train',
+           'time_iters']
 
 # %% ../nbs/05_train.ipynb #9d11b461
 import argparse, contextlib, csv, difflib, math, os, pickle, random, re, shutil, sys, tempfile, time, warnings
@@ -29,7 +30,7 @@ from .data import ChargptError, CharTokenizer, atomic_write, cli_errors, get_bat
 from .attention import ATTN_KERNELS
 from .gpt import GPT, GPTConfig
 
-# %% ../nbs/05_train.ipynb #5f919964
+# %% ../nbs/05_train.ipynb #badaf468
 @dataclass
 class TrainConfig:
     "Everything one training run needs: data and output folders, the model's shape, optimizer, schedule, evaluation, device."
@@ -41,9 +42,10 @@ class TrainConfig:
     n_embd: int = 384             # embedding width C
     dropout: float = 0.2          # dropout probability while training
     bias: bool = False            # biases in the Linear and LayerNorm layers
-    attn_kernel: str = 'sdpa'     # attention implementation: sdpa (fused) or manual
+    attn_kernel: str = 'auto'     # attention implementation: sdpa (fused), manual, or auto (the faster one)
     batch_size: int = 64          # sequences per micro-batch, in each process
     gradient_accumulation_steps: int = 1  # micro-batches per optimizer step
+    chunk_rows: int = 0           # rows per forward/backward pass (0: auto, ~4096 tokens on a CPU, whole batches elsewhere)
     learning_rate: float = 1e-3   # peak learning rate (after warmup)
     weight_decay: float = 0.1     # AdamW weight decay, on 2-D weights only
     beta1: float = 0.9            # AdamW beta1
@@ -67,11 +69,11 @@ class TrainConfig:
 
     def __post_init__(self): _check_config(self)
 
-# %% ../nbs/05_train.ipynb #8cefd942
+# %% ../nbs/05_train.ipynb #33fe5c35
 DTYPES = ('auto', 'float32', 'bfloat16', 'float16')
 _POSITIVE = ('block_size', 'n_layer', 'n_head', 'n_embd', 'batch_size', 'gradient_accumulation_steps',
              'eval_interval', 'eval_iters', 'log_interval')
-_NON_NEGATIVE = ('max_iters', 'warmup_iters', 'lr_decay_iters', 'max_time', 'grad_clip', 'weight_decay', 'min_lr')
+_NON_NEGATIVE = ('chunk_rows', 'max_iters', 'warmup_iters', 'lr_decay_iters', 'max_time', 'grad_clip', 'weight_decay', 'min_lr')
 
 def _check_types(c):
     "Each field has its declared type (ints may be given for floats; floats must be finite)."
@@ -419,27 +421,38 @@ def _ckpt_bytes(model) -> int:
     "About how big a checkpoint of `model` is: the weights and AdamW's two moments in float32, plus slack."
     return 3 * 4 * sum(p.numel() for p in model.parameters()) + 2**20
 
-# %% ../nbs/05_train.ipynb #e3250a41
-def train_step(model, optimizer, batches:list, ctx=None, scaler=None, grad_clip:float=0., lr:float=None) -> torch.Tensor:
-    "One optimizer step over the micro-batches `batches` (a list of `(x, y)`); returns their mean loss."
+# %% ../nbs/05_train.ipynb #b3727967
+def chunks(batches:list, rows:int=0) -> list:
+    "`(x, y, weight)` pieces of at most `rows` rows (0: whole) of the batches; the weights sum to 1 (by rows)."
     n = len(batches)
+    return [(xc, yc, xc.size(0) / (x.size(0) * n)) for x, y in batches
+            for xc, yc in zip(x.split(rows or x.size(0)), y.split(rows or y.size(0)))]
+
+def resolve_chunk_rows(rows:int, device:str, block_size:int=256) -> int:
+    "`chunk_rows` to use: as given, or for 0 (auto) about 4096 tokens per pass on a CPU and whole batches elsewhere."
+    return rows or (max(1, 4096 // block_size) if torch.device(device).type == 'cpu' else 0)
+
+def train_step(model, optimizer, batches:list, ctx=None, scaler=None, grad_clip:float=0., lr:float=None,
+               chunk_rows:int=0) -> torch.Tensor:
+    "One optimizer step over the micro-batches `batches` (a list of `(x, y)`), `chunk_rows` rows per pass; mean loss."
+    pieces = chunks(batches, chunk_rows)
     scaler = scaler or torch.amp.GradScaler(enabled=False)
     if lr is not None:
         for g in optimizer.param_groups: g['lr'] = lr
     total = 0.
-    for k in range(n):
-        x, y = batches[k]
-        sync = model.no_sync() if hasattr(model, 'no_sync') and k < n - 1 else contextlib.nullcontext()
+    for k, (x, y, w) in enumerate(pieces):
+        last = k == len(pieces) - 1
+        sync = model.no_sync() if hasattr(model, 'no_sync') and not last else contextlib.nullcontext()
         with sync:
             with ctx or contextlib.nullcontext(): _, loss = model(x, y)
-            scaler.scale(loss / n).backward()
-        total = total + loss.detach().float()
+            scaler.scale(loss * w).backward()
+        total = total + loss.detach().float() * w
     if grad_clip > 0:
         scaler.unscale_(optimizer)
         torch.nn.utils.clip_grad_norm_(_unwrap(model).parameters(), grad_clip)
     scaler.step(optimizer); scaler.update()
     optimizer.zero_grad(set_to_none=True)
-    return total / n
+    return total
 
 # %% ../nbs/05_train.ipynb #43371a96
 def dist_env() -> tuple:
@@ -453,7 +466,7 @@ def _seed_all(seed:int, rank:int, gen:torch.Generator, salt:int=0):
     s = [int(v) for v in np.random.SeedSequence([seed, rank, salt]).generate_state(4)]
     torch.manual_seed(s[0]); gen.manual_seed(s[1]); np.random.seed(s[2]); random.seed(s[3])
 
-# %% ../nbs/05_train.ipynb #2c459dba
+# %% ../nbs/05_train.ipynb #fc40fd2f
 class _Run:
     "One training run: checks, model, optimizer, RNGs, and where it stands (iteration, best val loss, history)."
     def __init__(self, cfg:TrainConfig, resume:bool|str=False, show:bool=True):
@@ -478,6 +491,7 @@ class _Run:
         self.optimizer = make_optimizer(self.raw, cfg, torch.device(self.device).type)
         self.scaler = torch.amp.GradScaler(torch.device(self.device).type, enabled=self.dtype == 'float16')
         self.ctx = autocast_ctx(self.device, self.dtype)
+        self.chunk_rows = resolve_chunk_rows(cfg.chunk_rows, self.device, cfg.block_size)
         self.gen = torch.Generator()
         self.iter_num, self.best_val, self.train_time, self.eval_time, self.history = 0, math.inf, 0., 0., []
         self.resumed_at = self.saved = None
@@ -611,7 +625,7 @@ def _save_png(self:_Run):
     with contextlib.suppress(OSError): save_loss_plot(self.history, self.out/'loss.png', title=f'{self.out.name}: loss')
     self.png_time = time.perf_counter()
 
-# %% ../nbs/05_train.ipynb #f2f721ab
+# %% ../nbs/05_train.ipynb #d85a8fdd
 @patch
 def fit(self:_Run) -> dict:
     "Train until `max_iters` or `max_time`; returns a summary with the evaluation rows."
@@ -633,7 +647,7 @@ def fit(self:_Run) -> dict:
             if last: break
             batches = [get_batch('train', cfg.batch_size, cfg.block_size, cfg.data_dir, self.device, self.gen)
                        for _ in range(cfg.gradient_accumulation_steps)]
-            l = train_step(self.model, self.optimizer, batches, self.ctx, self.scaler, cfg.grad_clip, lr)
+            l = train_step(self.model, self.optimizer, batches, self.ctx, self.scaler, cfg.grad_clip, lr, self.chunk_rows)
             it = self.iter_num = it + 1
             if it % cfg.log_interval == 0:
                 loss, = self._mean(l.item())
@@ -755,7 +769,7 @@ def chargpt_train(argv:list=None):
 # %% ../nbs/05_train.ipynb #0594c173
 if __name__ == '__main__' and '__file__' in globals(): chargpt_train()  # `python -m chargpt_nb.train`, as torchrun runs it
 
-# %% ../nbs/05_train.ipynb #3cec77f1
+# %% ../nbs/05_train.ipynb #2d4daa92
 def time_iters(cfg:TrainConfig, n_iters:int=5, warmup:int=2, vocab_size:int=65, device:str=None, dtype:str=None) -> dict:
     "Milliseconds per optimizer step and tokens per second for `cfg`'s model and batches (median of `n_iters` steps)."
     device = resolve_device(device or cfg.device); dtype = resolve_dtype(dtype or cfg.dtype, device)
@@ -767,7 +781,8 @@ def time_iters(cfg:TrainConfig, n_iters:int=5, warmup:int=2, vocab_size:int=65, 
     times = []
     for i in range(warmup + n_iters):
         t = time.perf_counter()
-        train_step(model, opt, [batch() for _ in range(cfg.gradient_accumulation_steps)], ctx, scaler, cfg.grad_clip, cfg.learning_rate).item()
+        train_step(model, opt, [batch() for _ in range(cfg.gradient_accumulation_steps)], ctx, scaler, cfg.grad_clip,
+                   cfg.learning_rate, resolve_chunk_rows(cfg.chunk_rows, device, cfg.block_size)).item()
         times.append(time.perf_counter() - t)
     ms = 1000 * float(np.median(times[warmup:]))
     return dict(dtype=dtype, ms_per_iter=round(ms, 1), tokens_per_s=round(1000 * cfg.tokens_per_iter / ms))
