@@ -14,11 +14,10 @@ import matplotlib.pyplot as plt
 import torch
 from fastcore.script import call_parse
 
-from .data import ChargptError, cli_errors, bench_prepare
+from .data import ChargptError, bench_prepare, cli_errors, get_batch
 from .embeddings import torch_dropout
 from .gpt import GPT, GPTConfig
 from .sample import bench_sampling
-from .data import get_batch
 from .train import (TrainConfig, autocast_ctx, estimate_loss, get_lr, make_optimizer, resolve_chunk_rows,
                               resolve_device, resolve_dtype, train_step)
 
@@ -129,7 +128,7 @@ def loss_parity(data_dir:str, variants=('fp32 baseline (nanoGPT way)', '+ chunke
         for it in range(iters):
             v.step(get_batch('train', batch_size, cfg.block_size, cfg.data_dir, device, g), get_lr(it, cfg))
         secs = time.perf_counter() - t
-        with torch.no_grad(): est = estimate_loss(v.model, cfg, device, seed=cfg.seed + 1)
+        est = estimate_loss(v.model, cfg, device, seed=cfg.seed + 1)   # (no gradients: estimate_loss sees to that)
         rows.append(dict(variant=name, iters=iters, train_loss=round(est['train'], 4), val_loss=round(est['val'], 4),
                          seconds=round(secs)))
         if log: log(f'loss parity: {name} done')

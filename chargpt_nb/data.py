@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['SHAKESPEARE_URL', 'SHAKESPEARE_SHA256', 'SHAKESPEARE_FILE', 'ChargptError', 'cli_errors', 'cache_dir', 'sha256_file',
-           'atomic_write', 'cache_text', 'shakespeare_path', 'check_text_file', 'load_text', 'CharTokenizer',
-           'plot_char_counts', 'prepare', 'load_meta', 'load_split', 'get_batch', 'plot_batch_alignment',
-           'chargpt_prepare', 'synthetic_text', 'peak_rss_kb', 'bench_prepare']
+           'plain_file_mode', 'atomic_write', 'cache_text', 'shakespeare_path', 'check_text_file', 'load_text',
+           'CharTokenizer', 'plot_char_counts', 'prepare', 'load_meta', 'load_split', 'get_batch',
+           'plot_batch_alignment', 'chargpt_prepare', 'synthetic_text', 'peak_rss_kb', 'bench_prepare']
 
 # %% ../nbs/00_data.ipynb #1f237de7
 import codecs, functools, hashlib, json, os, resource, subprocess, sys, tempfile, time, urllib.request
@@ -51,14 +51,18 @@ def sha256_file(path, chunk=1<<22) -> str:
         while b := f.read(chunk): h.update(b)
     return h.hexdigest()
 
-# %% ../nbs/00_data.ipynb #7860671f
+# %% ../nbs/00_data.ipynb #6cbedbd2
+def plain_file_mode() -> int:
+    "The permissions a plain `open` gives a new file (0o666 less the umask), not `mkstemp`'s owner-only 0o600."
+    umask = os.umask(0); os.umask(umask)
+    return 0o666 & ~umask
+
 def atomic_write(path, write_fn, mode='wb'):
     "Call `write_fn(f)` on a temp file next to `path`, fsync it, then rename it to `path`."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    umask = os.umask(0); os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # the permissions a plain `open` would give, not mkstemp's owner-only 0600
+    os.chmod(tmp, plain_file_mode())
     try:
         with os.fdopen(fd, mode) as f:
             write_fn(f)
@@ -257,7 +261,7 @@ def _write_ids(path, tok, n_train, tmp_train, tmp_val, chunk_bytes):
         for fut in pending: fut.result()
         for f in (ft, fv): f.flush(); os.fsync(f.fileno())
 
-# %% ../nbs/00_data.ipynb #459786e8
+# %% ../nbs/00_data.ipynb #fa1680a6
 def prepare(input=None, out_dir='data/shakespeare_char', val_fraction=0.1, block_size=256, chunk_mb=4, quiet=True) -> dict:
     "Stream text file `input` (default tiny Shakespeare) into `out_dir`/{train.bin,val.bin,meta.json}; returns the meta."
     path = check_text_file(shakespeare_path() if input is None else input)
@@ -274,8 +278,7 @@ def prepare(input=None, out_dir='data/shakespeare_char', val_fraction=0.1, block
     meta = dict(vocab=tok.chars, vocab_size=tok.vocab_size, counts=counts[present].tolist(), train_tokens=n_train,
                 val_tokens=n_val, source=path.name, sha256=sha, dtype='uint16')
     tmps = {k: Path(tempfile.mkstemp(dir=out, prefix=f'.{k}.', suffix='.tmp')[1]) for k in ('train.bin', 'val.bin')}
-    umask = os.umask(0); os.umask(umask)
-    for t in tmps.values(): os.chmod(t, 0o666 & ~umask)
+    for t in tmps.values(): os.chmod(t, plain_file_mode())
     try:
         _write_ids(path, tok, n_train, tmps['train.bin'], tmps['val.bin'], chunk)
         for k, t in tmps.items(): os.replace(t, out/k)

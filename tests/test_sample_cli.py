@@ -66,6 +66,7 @@ def _bad_files(d):
     (['--max_new_tokens', -1], 'max_new_tokens must be an integer >= 0'),
     (['--num_samples', 0], 'num_samples must be an integer >= 1'),
     (['--dtype', 'fp8'], 'dtype must be one of'),
+    (['--device', 'tpu'], "device must be auto, cpu, mps, cuda or cuda:N, got 'tpu'"),
     (['--out_dir', '{tmp}/missing'], 'no checkpoint at'),
     (['--out_dir', '{tmp}/truncated.pt'], 'truncated or corrupt'),
     (['--out_dir', '{tmp}/random.pt'], 'corrupt'),
