@@ -43,11 +43,12 @@ def manual_attention(q, k, v, mask=None, dropout_p:float=0.):
     att = dropout(att, dropout_p)                     # no-op when dropout_p is 0
     return att @ v                                    # (B, nh, T, S) @ (B, nh, S, hs) -> (B, nh, T, hs)
 
-# %% ../nbs/02_attention.ipynb #f13821a1
+# %% ../nbs/02_attention.ipynb #2ad13da3
 class KVCache:
     "One attention layer's keys and values for positions `0..n-1`, in tensors preallocated to `block_size` positions."
-    def __init__(self, block_size:int):
+    def __init__(self, block_size:int, dtype:torch.dtype|None=None):
         self.block_size, self.n = block_size, 0      # n: how many positions are filled
+        self.dtype = dtype                           # dtype kept; None: that of the first write
         self.k = self.v = None                       # (B, nh, block_size, hs) each, allocated by the first `update`
 
     def reset(self):
@@ -60,16 +61,17 @@ class KVCache:
         end = self.n + T
         if end > self.block_size:
             raise ChargptError(f'the cache holds {self.block_size} positions; {self.n} are filled and {T} more do not fit')
+        dtype = self.dtype or k.dtype
         if self.n == 0 and (self.k is None or self.k.shape != (B, nh, self.block_size, hs)
-                            or self.k.dtype != k.dtype or self.k.device != k.device):
-            self.k = k.new_empty(B, nh, self.block_size, hs)
-            self.v = v.new_empty(B, nh, self.block_size, hs)
+                            or self.k.dtype != dtype or self.k.device != k.device):
+            self.k = k.new_empty(B, nh, self.block_size, hs, dtype=dtype)
+            self.v = v.new_empty(B, nh, self.block_size, hs, dtype=dtype)
         self.k[:, :, self.n:end] = k
         self.v[:, :, self.n:end] = v
         self.n = end
         return self.k[:, :, :end], self.v[:, :, :end]   # (B, nh, n, hs): views, no copy
 
-# %% ../nbs/02_attention.ipynb #85f6e997
+# %% ../nbs/02_attention.ipynb #cef09e15
 ATTN_KERNELS = ('auto', 'sdpa', 'manual')
 
 class CausalSelfAttention(nn.Module):
@@ -95,8 +97,10 @@ class CausalSelfAttention(nn.Module):
         B, T, C = x.shape
         q, k, v = self.qkv(x)                        # (B, nh, T, hs) each
         start = 0
-        if cache is not None: start = cache.n; k, v = cache.update(k, v)  # (B, nh, start+T, hs): past and new
-        y = self._attend(q, k, v, start)             # (B, nh, T, hs)
+        if cache is not None:
+            start = cache.n; k, v = cache.update(k, v)   # (B, nh, start+T, hs): past and new
+            q = q.to(k.dtype)                        # a cache may keep a wider dtype (see `KVCache`)
+        y = self._attend(q, k, v, start).to(x.dtype) # (B, nh, T, hs)
         y = y.transpose(1, 2).reshape(B, T, C)       # (B, T, nh, hs) -> (B, T, C): heads side by side
         return self.resid_dropout(self.c_proj(y))    # (B, T, C)
 

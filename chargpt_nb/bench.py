@@ -6,7 +6,7 @@
 __all__ = ['TRAIN_VARIANTS', 'cpu_model', 'machine_info', 'matmul_peak', 'train_flops_per_token', 'TrainVariant', 'bench_train',
            'loss_parity', 'format_table', 'plot_bench', 'run_bench', 'format_bench', 'chargpt_bench']
 
-# %% ../nbs/07_bench.ipynb #2380afe8
+# %% ../nbs/07_bench.ipynb #84e1ae18
 import contextlib, dataclasses, platform, statistics, sys, time
 from datetime import date
 
@@ -115,7 +115,7 @@ def bench_train(cfg:TrainConfig=None, variants=None, iters:int=3, warmup:int=1, 
                          mfu=round(flops / s / 1e9 / peaks[r.dtype], 3), peak_gflops=round(peaks[r.dtype])))
     return rows
 
-# %% ../nbs/07_bench.ipynb #6c441299
+# %% ../nbs/07_bench.ipynb #64dcc26d
 def loss_parity(data_dir:str, variants=('fp32 baseline (nanoGPT way)', '+ chunked passes (default)'), iters:int=200,
                 batch_size:int=16, eval_iters:int=40, device:str='cpu', log=None) -> list:
     "Val loss after `iters` steps of the seed's recipe under each variant, from the same weights and batches."
@@ -167,7 +167,7 @@ def plot_bench(res:dict):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/07_bench.ipynb #31d94525
+# %% ../nbs/07_bench.ipynb #37628ef6
 def run_bench(parts=('train', 'sample', 'prepare'), batch_size:int=64, iters:int=3, warmup:int=1,
               sample_tokens:int=500, prepare_mb:int=100, device:str='cpu', log=None) -> dict:
     "Benchmark results for `parts` on `device` as a dict: machine info and one list of rows per part."
@@ -185,8 +185,7 @@ def run_bench(parts=('train', 'sample', 'prepare'), batch_size:int=64, iters:int
     if 'sample' in parts:
         torch.manual_seed(0)
         model = GPT(GPTConfig.preset('shakespeare_char')).to(device)
-        dtypes = ('float32', 'bfloat16') + (('float16',) if device.startswith('cuda') else ())
-        out['sample'] = bench_sampling(model, n=sample_tokens, dtypes=dtypes)
+        out['sample'] = bench_sampling(model, n=sample_tokens, repeats=iters)   # every precision the device runs
         out['sample_setting'] = f'shakespeare_char model (random weights), batch 1, {sample_tokens} new characters'
         if log: log('sampling: done')
     if 'prepare' in parts:
@@ -204,13 +203,13 @@ def format_bench(res:dict) -> str:
         if k in res: parts.append(format_table(res[k], f"{k}: {res[k + '_setting']}"))
     return '\n\n'.join(parts)
 
-# %% ../nbs/07_bench.ipynb #1bae7a16
+# %% ../nbs/07_bench.ipynb #63a11a1b
 @call_parse
 @cli_errors
 def chargpt_bench(
     parts:str='train,sample,prepare',  # Comma-separated parts to run: train, sample, prepare
     batch_size:int=64,       # Rows per training batch (64 is the seed's; 16 for a quick run)
-    iters:int=3,             # Timed training steps per variant (the median is reported)
+    iters:int=3,             # Timed training steps per variant, and sampling rounds (medians are reported)
     warmup:int=1,            # Untimed training steps per variant first
     sample_tokens:int=500,   # Characters to generate per sampling measurement
     prepare_mb:int=100,      # Size of the synthetic text for prepare, in MB

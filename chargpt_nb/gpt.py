@@ -76,7 +76,7 @@ class Transformer(Embeddings):
             x = block(x, caches[i] if caches else None)      # (B, T, C)
         return self.ln_f(x)                                  # (B, T, C)
 
-# %% ../nbs/04_gpt.ipynb #748520d8
+# %% ../nbs/04_gpt.ipynb #4358673b
 class GPT(nn.Module):
     "A character-level GPT: `transformer` (embeddings, blocks, final norm) and `lm_head`, tied to `transformer.wte`."
     def __init__(self, config:GPTConfig):
@@ -107,9 +107,9 @@ class GPT(nn.Module):
         n = sum(p.numel() for p in self.parameters())        # a shared tensor is listed once
         return n - self.transformer.wpe.weight.numel() if non_embedding else n
 
-    def new_caches(self) -> list[KVCache]:
-        "One empty `KVCache` per block, for incremental decoding."
-        return [KVCache(self.config.block_size) for _ in self.transformer.h]
+    def new_caches(self, dtype:torch.dtype|None=None) -> list[KVCache]:
+        "One empty `KVCache` per block, for incremental decoding, keeping `dtype` (None: the model's)."
+        return [KVCache(self.config.block_size, dtype) for _ in self.transformer.h]
 
 # %% ../nbs/04_gpt.ipynb #cb896a61
 def param_breakdown(model:GPT) -> dict:
@@ -157,7 +157,7 @@ def _check_generate_args(idx, max_new_tokens, temperature, top_k, top_p):
         raise ChargptError(f'top_k must be an integer >= 1 (or None for no limit), got {top_k!r}')
     if top_p is not None and not 0 < top_p <= 1: raise ChargptError(f'top_p must be in (0, 1] (or None), got {top_p}')
 
-# %% ../nbs/04_gpt.ipynb #82e47cc5
+# %% ../nbs/04_gpt.ipynb #b33e3f8a
 @torch.no_grad()
 def _generate(model, idx, max_new_tokens, sample, use_cache):
     bs = model.config.block_size
@@ -168,7 +168,8 @@ def _generate(model, idx, max_new_tokens, sample, use_cache):
             yield tok
             idx = torch.cat([idx, tok], dim=1)           # (B, T + 1)
         return
-    keep, caches = max(1, bs // 2), model.new_caches()
+    keep = max(1, bs // 2)
+    caches = model.new_caches(torch.float32 if idx.device.type == 'cpu' else None)   # float32 on a CPU: see above
     ctx = idx[:, -bs:]                                   # (B, T'): the tokens whose keys and values fill the cache
     logits, _ = model(ctx, caches=caches)                # prefill: (B, 1, V)
     new = []                                             # tokens decoded into the cache since the last prefill

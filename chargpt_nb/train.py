@@ -119,13 +119,13 @@ def _tokens_per_iter(self:TrainConfig) -> int: return self.batch_size * self.blo
 TrainConfig.gpt_config = _gpt_config
 TrainConfig.tokens_per_iter = property(_tokens_per_iter, doc='Tokens per optimizer step in one process.')
 
-# %% ../nbs/05_train.ipynb #76f05ec3
+# %% ../nbs/05_train.ipynb #f095fc15
 def _model_preset(name): return {k: v for k, v in asdict(GPTConfig.preset(name)).items() if k in MODEL_FIELDS}
 
 PRESETS = {
     'shakespeare_char': dict(_model_preset('shakespeare_char'), out_dir='out-shakespeare-char'),
-    'cpu': dict(out_dir='out-cpu', block_size=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0, batch_size=24,
-                learning_rate=3e-3, min_lr=3e-4, max_time=600.0, max_iters=1_000_000, lr_decay_iters=1_000_000,
+    'cpu': dict(out_dir='out-cpu', block_size=128, n_layer=4, n_head=4, n_embd=128, dropout=0.0, batch_size=12,
+                weight_decay=0.5, learning_rate=3e-3, min_lr=3e-4, max_time=600.0, max_iters=1_000_000, lr_decay_iters=1_000_000,
                 warmup_iters=100, eval_interval=1000, eval_iters=50, log_interval=10),
     'tiny': dict(_model_preset('tiny'), dropout=0.1, out_dir='out-tiny', batch_size=8, max_iters=40, warmup_iters=5,
                  lr_decay_iters=40, min_lr=1e-4, eval_interval=10, eval_iters=4, log_interval=1),

@@ -46,6 +46,15 @@ def test_several_samples_and_prompt_file(ckpt_dir, tmp_path):
     assert samples[0] == samples[1] == samples[2]  # temperature 0 is greedy: every sample is the same
 
 
+@pytest.mark.parametrize('dtype', ['float32', 'bfloat16', 'int8'])
+def test_every_cpu_precision(ckpt_dir, dtype):
+    r = run('chargpt_sample', '--out_dir', ckpt_dir, '--start', 'ROMEO:', '--max_new_tokens', 30, '--num_samples', 2,
+            '--device', 'cpu', '--dtype', dtype, '--no_stream')
+    assert r.returncode == 0, r.stderr
+    samples = r.stdout[:-1].split('\n' + '-' * 40 + '\n')
+    assert [len(s) for s in samples] == [len('ROMEO:') + 30] * 2 and all(s.startswith('ROMEO:') for s in samples)
+
+
 def _bad_files(d):
     good = (d/'good.pt')
     (d/'truncated.pt').write_bytes(good.read_bytes()[:good.stat().st_size // 2])
