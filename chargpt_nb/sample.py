@@ -155,20 +155,21 @@ def to_precision(model:nn.Module, precision:str) -> nn.Module:
             if isinstance(child, nn.Linear): setattr(mod, name, Int8Linear(child))
     return model
 
-# %% ../nbs/06_sample.ipynb #b671fe17
+# %% ../nbs/06_sample.ipynb #82a36341
 @torch.no_grad()
 def precision_drift(model, data_dir:str, precisions=('bfloat16', 'int8'), batches:int=32, batch_size:int=16) -> list:
     "Rows of val loss and mean KL(float32 ‖ precision) per character for `model` (float32) converted to each precision."
     bs, dev = model.config.block_size, _device_of(model)
     g = torch.Generator().manual_seed(0)
     xs = [get_batch('val', batch_size, bs, data_dir, generator=g, device=str(dev)) for _ in range(batches)]
-    models = {p: to_precision(copy.deepcopy(model), p) for p in ('float32', *precisions)}
+    fp32 = to_precision(copy.deepcopy(model), 'float32')
+    refs = [fp32(x, y)[0].log_softmax(-1) for x, y in xs]               # (B, T, V) each, computed once
     rows = []
-    for p, m in models.items():
+    for p in ('float32', *precisions):
+        m = to_precision(copy.deepcopy(model), p)
         loss = kl = 0.
-        for x, y in xs:
-            ref = models['float32'](x, y)[0].log_softmax(-1)             # (B, T, V)
-            lp = m(x, y)[0].float().log_softmax(-1)
+        for (x, y), ref in zip(xs, refs):
+            lp = m(x, y)[0].float().log_softmax(-1)                      # (B, T, V)
             loss += F.nll_loss(lp.flatten(0, 1), y.flatten()).item() / batches
             kl += (ref.exp() * (ref - lp)).sum(-1).mean().item() / batches
         rows.append(dict(precision=p, val_loss=round(loss, 4), kl_vs_float32=round(kl, 5)))
