@@ -42,6 +42,7 @@ setuptools.setup(
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=[cfg['lib_name'], f"{cfg['lib_name']}.*"]),
     include_package_data=True,
+    package_data={cfg['lib_name']: ['pretrained/*/*']},  # the shipped trained model (safetensors + JSON)
     install_requires=requirements,
     extras_require={'dev': dev_requirements},
     dependency_links=cfg.get('dep_links', '').split(),

@@ -4,22 +4,25 @@
 
 # %% auto #0
 __all__ = ['TRAIN_VARIANTS', 'cpu_model', 'machine_info', 'matmul_peak', 'train_flops_per_token', 'TrainVariant', 'bench_train',
-           'loss_parity', 'format_table', 'plot_bench', 'run_bench', 'format_bench', 'chargpt_bench']
+           'loss_parity', 'bench_sampling', 'synthetic_text', 'peak_rss_kb', 'bench_prepare', 'format_table',
+           'plot_bench', 'run_bench', 'format_bench', 'chargpt_bench']
 
 # %% ../nbs/07_bench.ipynb #84e1ae18
-import contextlib, dataclasses, platform, statistics, sys, time
+import contextlib, copy, dataclasses, platform, resource, statistics, subprocess, sys, tempfile, time
 from datetime import date
+from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import torch
 from fastcore.script import call_parse
 
-from .data import ChargptError, bench_prepare, cli_errors, get_batch
-from .embeddings import torch_dropout
+from .files import ChargptError, cli_errors
+from .data import get_batch
 from .gpt import GPT, GPTConfig
-from .sample import bench_sampling
-from .train import (TrainConfig, autocast_ctx, estimate_loss, get_lr, make_optimizer, resolve_chunk_rows,
-                              resolve_device, resolve_dtype, train_step)
+from .train import TrainConfig, estimate_loss, get_lr, make_optimizer, train_step
+from .speed import (autocast_ctx, resolve_chunk_rows, resolve_device, resolve_precision, to_precision,
+                              use_cheap_dropout)
 
 # %% ../nbs/07_bench.ipynb #819eb0e1
 def cpu_model() -> str:
@@ -38,15 +41,17 @@ def machine_info(device:str='cpu') -> dict:
     return info
 
 # %% ../nbs/07_bench.ipynb #e3c3ccd5
-def matmul_peak(dtype:str='float32', device:str='cpu', n:int=2048, reps:int=5) -> float:
-    "Median GFLOP/s of an `n`×`n` by `n`×`n` matmul in `dtype` on `device`."
-    a, b = (torch.randn(n, n, device=device).to(getattr(torch, dtype)) for _ in range(2))
-    def once():
+def matmul_peak(dtype:str='float32', device:str='cpu', n:int=2048, reps:int=5, budget:float=0.5) -> float:
+    "Median GFLOP/s of an `n`×`n` by `n`×`n` matmul in `dtype` on `device`; `n` is halved (down to 256) while one product takes over `budget` seconds, as an emulated dtype does."
+    def once(a, b):
         t = time.perf_counter(); a @ b
         if device.startswith('cuda'): torch.cuda.synchronize()
         return time.perf_counter() - t
-    once()
-    return 2 * n**3 / statistics.median(once() for _ in range(reps)) / 1e9
+    while True:
+        a, b = (torch.randn(n, n, device=device).to(getattr(torch, dtype)) for _ in range(2))
+        if once(a, b) <= budget or n <= 256: break
+        n //= 2
+    return 2 * n**3 / statistics.median(once(a, b) for _ in range(reps)) / 1e9
 
 def train_flops_per_token(c:GPTConfig) -> float:
     "FLOPs of one training step (forward and backward) per token of a `c`-shaped model, matmuls only."
@@ -69,10 +74,11 @@ class TrainVariant:
     def __init__(self, name:str, cfg:TrainConfig, device:str='cpu', vocab_size:int=65):
         dtype, kernel, chunked, ours = TRAIN_VARIANTS[name]
         self.name, self.cfg, self.device, self.ours = name, cfg, device, ours
-        self.dtype = resolve_dtype(dtype, device)
+        self.dtype = resolve_precision(dtype, device)
         self.chunk_rows = resolve_chunk_rows(cfg.chunk_rows, device, cfg.block_size) if chunked else 0
         torch.manual_seed(cfg.seed)
         self.model = GPT(dataclasses.replace(cfg.gpt_config(vocab_size), attn_kernel=kernel)).to(device).train()
+        if ours: use_cheap_dropout(self.model)                   # the baseline keeps PyTorch's nn.Dropout
         self.opt = make_optimizer(self.model, cfg, torch.device(device).type)
         self.ctx = autocast_ctx(device, self.dtype)
         self.scaler = torch.amp.GradScaler(torch.device(device).type, enabled=self.dtype == 'float16')
@@ -84,9 +90,8 @@ class TrainVariant:
         "Seconds for one optimizer step (forward, backward, clip, AdamW) on `batch` (default: a fixed random one)."
         if self.device.startswith('cuda'): torch.cuda.synchronize()
         t = time.perf_counter()
-        with torch_dropout() if not self.ours else contextlib.nullcontext():
-            loss = train_step(self.model, self.opt, [batch or self.batch], self.ctx, self.scaler, self.cfg.grad_clip,
-                              self.cfg.learning_rate if lr is None else lr, self.chunk_rows)
+        loss = train_step(self.model, self.opt, [batch or self.batch], self.ctx, self.scaler, self.cfg.grad_clip,
+                          self.cfg.learning_rate if lr is None else lr, self.chunk_rows)
         loss.item()
         if self.device.startswith('cuda'): torch.cuda.synchronize()
         return time.perf_counter() - t
@@ -134,6 +139,63 @@ def loss_parity(data_dir:str, variants=('fp32 baseline (nanoGPT way)', '+ chunke
         if log: log(f'loss parity: {name} done')
     return rows
 
+# %% ../nbs/07_bench.ipynb #6994b4ed
+def bench_sampling(model, n:int=500, dtypes=None, prompt_len:int=1, repeats:int=3) -> list:
+    "Tokens/s generating `n` tokens at batch 1, cached vs full recomputation, per precision (default: all the device runs): medians of `repeats` interleaved rounds."
+    rows, dev = [], next(model.parameters()).device
+    if dtypes is None: dtypes = ('float32', 'bfloat16') + (('int8',) if dev.type == 'cpu' else ('float16',) if dev.type == 'cuda' else ())
+    idx = torch.zeros(1, prompt_len, dtype=torch.long, device=dev)
+    models = {name: to_precision(copy.deepcopy(model), resolve_precision(name, str(dev), 'sample')) for name in dtypes}
+    runs = [(name, use_cache) for name in dtypes for use_cache in (False, True)]
+    def _seconds(name, use_cache, k):
+        if dev.type == 'cuda': torch.cuda.synchronize()
+        t = time.perf_counter()
+        list(models[name].generate_tokens(idx, k, generator=torch.Generator(device=dev).manual_seed(0), use_cache=use_cache))
+        if dev.type == 'cuda': torch.cuda.synchronize()
+        return time.perf_counter() - t
+    times = {r: [] for r in runs}
+    with torch.inference_mode():
+        for r in runs: _seconds(*r, 8)                                   # warm-up
+        for _ in range(repeats):                                         # round-robin: drifts hit every variant alike
+            for r in runs: times[r].append(_seconds(*r, n))
+    tok_s = {r: n / statistics.median(ts) for r, ts in times.items()}
+    base = tok_s[(dtypes[0], False)]
+    for name in dtypes:
+        full, cached = tok_s[(name, False)], tok_s[(name, True)]
+        rows.append(dict(dtype=name, full_tok_s=round(full, 1), cached_tok_s=round(cached, 1),
+                         cache_speedup=round(cached / full, 1), vs_fp32_full=round(cached / base, 1)))
+    return rows
+
+# %% ../nbs/07_bench.ipynb #1e1428d0
+def synthetic_text(path, mb=100, seed=0):
+    "Write about `mb` MB of random text built from tiny-Shakespeare-like characters to `path`."
+    rng = np.random.default_rng(seed)
+    alphabet = np.array(list("abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ.,;:!?'-\n&$3"))
+    with open(path, 'w', encoding='utf-8') as f:
+        for _ in range(int(mb)): f.write(''.join(rng.choice(alphabet, 2**20).tolist()))
+    return Path(path)
+
+def peak_rss_kb() -> float:
+    "This process's peak resident memory in kB: `VmHWM` (Linux; reset by `exec`, unlike `ru_maxrss`), else `ru_maxrss`."
+    try:
+        for line in open('/proc/self/status'):
+            if line.startswith('VmHWM:'): return float(line.split()[1])
+    except OSError: pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 if sys.platform == 'darwin' else 1)
+
+def bench_prepare(mb=100, tmp_dir=None) -> dict:
+    "Prepare a synthetic `mb` MB text in a subprocess: MB/s and peak RSS (MB) of that process."
+    with tempfile.TemporaryDirectory(dir=tmp_dir) as d:
+        src = synthetic_text(Path(d)/'big.txt', mb)
+        code = ('import sys, time; from chargpt_nb.data import prepare, peak_rss_kb; '
+                'r0 = peak_rss_kb(); t = time.perf_counter(); '
+                'prepare(sys.argv[1], sys.argv[2]); print(time.perf_counter() - t, r0, peak_rss_kb())')
+        out = subprocess.run([sys.executable, '-c', code, str(src), str(Path(d)/'out')], capture_output=True, text=True, check=True)
+        dt, rss0, rss1 = map(float, out.stdout.split())
+        size_mb = src.stat().st_size / 1e6
+        return dict(mb=round(size_mb, 1), seconds=round(dt, 2), mb_per_s=round(size_mb / dt, 1),
+                    peak_rss_mb=round(rss1 / 1024, 1), rss_after_imports_mb=round(rss0 / 1024, 1))
+
 # %% ../nbs/07_bench.ipynb #08f00b2a
 def format_table(rows:list, title:str='') -> str:
     "`rows` (dicts with the same keys) as an aligned text table under `title`."
@@ -145,8 +207,8 @@ def format_table(rows:list, title:str='') -> str:
     return '\n'.join(([title] if title else []) + [line(cols), line(['-' * n for n in w])] + [line(x) for x in cells])
 
 # %% ../nbs/07_bench.ipynb #76cf22b1
-def plot_bench(res:dict):
-    "Bar charts of the training variants' tokens/s and of sampling speed, full vs cached, from `run_bench`'s result."
+def plot_bench(res:dict, title:str=None):
+    "Bar charts of the training variants' tokens/s and of sampling speed, full vs cached, from `run_bench`'s result; `title` above both."
     parts = [k for k in ('train', 'sample') if k in res]
     fig, axs = plt.subplots(1, len(parts), figsize=(6 * len(parts), 3.2), squeeze=False)
     for ax, k in zip(axs[0], parts):
@@ -164,6 +226,7 @@ def plot_bench(res:dict):
             ax.bar_label(bars, [f"{r['vs_fp32_full']}x" for r in rows], padding=2, fontsize=8)
             ax.set_xticks(list(xs), [r['dtype'] for r in rows]); ax.set_ylabel('characters / s')
             ax.set_title('sampling at batch 1 (label: vs float32 full)'); ax.legend(fontsize=8)
+    if title: fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
 

@@ -11,7 +11,6 @@ import torch
 import torch.nn as nn
 
 from .attention import CausalSelfAttention, KVCache
-from .embeddings import Dropout
 
 # %% ../nbs/03_block.ipynb #042f0d91
 class MLP(nn.Module):
@@ -21,7 +20,7 @@ class MLP(nn.Module):
         self.c_fc = nn.Linear(n_embd, 4 * n_embd, bias=bias)    # widen: room to compute features
         self.gelu = nn.GELU()
         self.c_proj = nn.Linear(4 * n_embd, n_embd, bias=bias)  # back to the residual stream's width
-        self.dropout = Dropout(dropout)
+        self.dropout = nn.Dropout(dropout)
 
     def forward(self, x):
         h = self.gelu(self.c_fc(x))                 # (B, T, 4C)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from chargpt_nb.data import prepare
-from chargpt_nb.train import CKPT_NAME
+from chargpt_nb.checkpoint import CKPT_NAME
 
 BIN = Path(sys.executable).parent
 ENV = dict(os.environ, OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1')

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from chargpt_nb.data import prepare
-from chargpt_nb.train import CKPT_NAME, load_checkpoint
+from chargpt_nb.checkpoint import CKPT_NAME, load_checkpoint
 
 BIN = Path(sys.executable).parent
 # One thread per process: the tiny model gains nothing from more, and on a shared 2-core machine several
@@ -230,7 +230,7 @@ def test_resume_auto(data, tmp_path):
 def test_torchrun_time_budget(data, tmp_path):
     "Under DDP with a time budget every process stops at the same iteration (rank 0's clock decides)."
     out = tmp_path/'ddp'
-    cmd = [str(BIN/'torchrun'), '--standalone', '--nproc_per_node=2', '-m', 'chargpt_nb.train', '--preset', 'tiny',
+    cmd = [str(BIN/'torchrun'), '--standalone', '--nproc_per_node=2', '-m', 'chargpt_nb.runner', '--preset', 'tiny',
            '--data_dir', str(data), '--out_dir', str(out), '--max_iters', '1000000', '--lr_decay_iters', '1000000',
            '--max_time', '3', '--warmup_iters', '0', '--eval_interval', '50']
     r = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=300)
