@@ -46,6 +46,22 @@ def test_several_samples_and_prompt_file(ckpt_dir, tmp_path):
     assert samples[0] == samples[1] == samples[2]  # temperature 0 is greedy: every sample is the same
 
 
+def test_shipped_model_by_name_and_folder(tmp_path):
+    "The model shipped in the package samples by its name, from anywhere, and from its folder; a damaged copy is one line."
+    from chargpt_nb.checkpoint import PRETRAINED
+    a = subprocess.run([str(BIN/'chargpt_sample'), '--out_dir', 'shakespeare-cpu', '--start', 'ROMEO:', '--max_new_tokens', 60,
+                        '--seed', 1, '--dtype', 'float32'], capture_output=True, text=True, env=ENV, timeout=300, cwd=tmp_path)
+    b = run('chargpt_sample', '--out_dir', PRETRAINED/'shakespeare-cpu', '--start', 'ROMEO:', '--max_new_tokens', 60,
+            '--seed', 1, '--dtype', 'float32')
+    assert a.returncode == b.returncode == 0, a.stderr + b.stderr
+    assert a.stdout == b.stdout and a.stdout.startswith('ROMEO:') and len(a.stdout) == len('ROMEO:') + 60 + 1
+    import shutil
+    shutil.copytree(PRETRAINED/'shakespeare-cpu', tmp_path/'copy')
+    (tmp_path/'copy'/'vocab.json').write_text('{"vocab": ["a", "b"]}')
+    r = run('chargpt_sample', '--out_dir', tmp_path/'copy')
+    assert r.returncode == 1 and r.stderr.count('\n') == 1 and 'has 2 characters but the model was built for 65' in r.stderr, r.stderr
+
+
 @pytest.mark.parametrize('dtype', ['float32', 'bfloat16', 'int8'])
 def test_every_cpu_precision(ckpt_dir, dtype):
     r = run('chargpt_sample', '--out_dir', ckpt_dir, '--start', 'ROMEO:', '--max_new_tokens', 30, '--num_samples', 2,

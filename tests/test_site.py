@@ -1,7 +1,7 @@
 """The docs site that tools/docsite.py builds (no Quarto), read in headless Chromium as a visitor would: every page
 loads with its title and summary, every internal link resolves, every notebook page shows an image, API blocks are
 there, no raw Quarto markup shows, and nothing is fetched from outside the machine."""
-import sys, pytest
+import os, sys, pytest
 from pathlib import Path
 from urllib.parse import urldefrag
 
@@ -24,7 +24,14 @@ def site(tmp_path_factory):
     "{page name: what the browser saw}, for every page reachable from the home page; plus requests and errors."
     if not docsite.CHROMIUM: pytest.skip('no Chromium installed (Debian: apt-get install chromium), so the docs site '
                                          'is not checked in a browser')
-    out = docsite.build(out=tmp_path_factory.mktemp('site'), src=tmp_path_factory.mktemp('mkdocs'))
+    # built as on a fresh machine offline: an empty download cache, so a notebook cell that nbdev runs to render the
+    # docs and that needs tiny Shakespeare (a side effect in an import cell) fails the build
+    old_cache = os.environ.get('CHARGPT_CACHE')
+    os.environ['CHARGPT_CACHE'] = str(tmp_path_factory.mktemp('empty-cache'))
+    try: out = docsite.build(out=tmp_path_factory.mktemp('site'), src=tmp_path_factory.mktemp('mkdocs'))
+    finally:
+        if old_cache is None: os.environ.pop('CHARGPT_CACHE', None)
+        else: os.environ['CHARGPT_CACHE'] = old_cache
     pages, outside, errors = {}, [], []
     with docsite.serve(out) as base, docsite.chromium() as browser:
         page = browser.new_page()
