@@ -13,7 +13,7 @@ fi
 echo "== README.md is generated from nbs/index.ipynb"
 python tools/readme.py --check
 echo "== nbdev_test (every notebook)"
-nbdev_test --do_print --timing
+nbdev_test --do_print --timing --n_workers 1   # one at a time: two notebooks sharing 2 cores ran ~3-7x slower each
 echo "== pytest (tests/)"
 python -m pytest -q -rs tests   # -rs: say why a test was skipped (e.g. no Chromium)
 echo "== all tests passed in $(( $(date +%s) - start ))s"

@@ -49,8 +49,8 @@ def test_several_samples_and_prompt_file(ckpt_dir, tmp_path):
 def test_shipped_model_by_name_and_folder(tmp_path):
     "The model shipped in the package samples by its name, from anywhere, and from its folder; a damaged copy is one line."
     from chargpt_nb.checkpoint import PRETRAINED
-    a = subprocess.run([str(BIN/'chargpt_sample'), '--out_dir', 'shakespeare-cpu', '--start', 'ROMEO:', '--max_new_tokens', 60,
-                        '--seed', 1, '--dtype', 'float32'], capture_output=True, text=True, env=ENV, timeout=300, cwd=tmp_path)
+    a = subprocess.run([str(BIN/'chargpt_sample'), '--out_dir', 'shakespeare-cpu', '--start', 'ROMEO:', '--max_new_tokens', '60',
+                        '--seed', '1', '--dtype', 'float32'], capture_output=True, text=True, env=ENV, timeout=300, cwd=tmp_path)
     b = run('chargpt_sample', '--out_dir', PRETRAINED/'shakespeare-cpu', '--start', 'ROMEO:', '--max_new_tokens', 60,
             '--seed', 1, '--dtype', 'float32')
     assert a.returncode == b.returncode == 0, a.stderr + b.stderr

@@ -131,8 +131,10 @@ def chromium():
         finally: browser.close()
 
 # picture: (page, element id to scroll to or None, pixels to show above it, viewport height)
-SHOTS = {'screenshot-home.png': ('index.html', None, 0, 800),
-         'screenshot-attention.png': ('attention.html', 'plot_attention', 560, 1100)}
+SHOTS = {'screenshot-home.png': ('index.html', None, 0, 800),                       # the map of the model
+         'screenshot-train.png': ('train.html', 'the-idea-a-plain-training-loop', 80, 1000),   # the plain loop
+         'screenshot-embeddings.png': ('sample.html', 'the-positions', 900, 900),   # inside the trained model
+         'screenshot-heads.png': ('sample.html', 'what-comes-next-at-a-few-telling-places', 1000, 1000)}
 
 def screenshots(site, dest=ROOT/'nbs'):
     "Retake the screenshots that the README and home page show (1280 pixels wide)."
