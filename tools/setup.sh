@@ -33,7 +33,7 @@ fi
 has_torch || { echo "setup: torch failed to install" >&2; exit 1; }
 
 # The package itself (editable) with its dev tools; pip keeps the torch chosen above.
-if ! "$VPY" -c 'import chargpt_nb, nbdev, jupyterlab, pytest, material, latex2mathml, playwright' >/dev/null 2>&1 || [ setup.py -nt .venv/.chargpt_installed ] || [ settings.ini -nt .venv/.chargpt_installed ]; then
+if ! "$VPY" -c 'import chargpt_nb, nbdev, jupyterlab, pytest, material, latex2mathml, playwright, safetensors, onnx, onnxscript, onnxruntime' >/dev/null 2>&1 || [ setup.py -nt .venv/.chargpt_installed ] || [ settings.ini -nt .venv/.chargpt_installed ]; then
   echo "setup: installing chargpt_nb and its dev tools"
   pip install -q -e ".[dev]"
   touch .venv/.chargpt_installed
