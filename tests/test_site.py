@@ -67,7 +67,7 @@ def test_internal_links_resolve(site):
             if not ok: broken.append(f'{name} → {link}')
     assert not broken, 'broken links:\n' + '\n'.join(broken)
 
-NO_PLOT = {'files.html', 'checkpoint.html', 'cli.html'}  # engineering pages (08, 09, 12) where no picture would teach
+NO_PLOT = {'files.html', 'checkpoint.html', 'cli.html', 'try.html'}  # 08, 09, 12: no picture would teach; 14 draws live
 
 def test_every_page_shows_an_image(site):
     for name, p in site['pages'].items():
@@ -101,3 +101,39 @@ def test_quarto_config(monkeypatch):
     assert {'nbdev.yml', 'sidebar.yml'} <= set(q['metadata-files'])
     with contextlib.redirect_stdout(out := io.StringIO()): nbdev_sidebar(printit=True, force=True)
     assert yaml.safe_load(out.getvalue())['website']['sidebar']['contents'] == [nb.name for nb in NOTEBOOKS]
+
+
+def test_try_it_page(site):
+    "14 · Try it: the shipped model writes in the page, offline, and shows PyTorch's probabilities for the first step."
+    import json, time, torch
+    from chargpt_nb.checkpoint import load_model
+    from chargpt_nb.gpt import next_token_probs
+    with docsite.serve(site['dir']) as base, docsite.chromium() as browser:
+        page, outside, errors = browser.new_page(), [], []
+        def route(r):
+            if r.request.url.startswith(base): return r.continue_()
+            outside.append(r.request.url); r.abort()
+        page.route('**/*', route)
+        page.on('pageerror', lambda e: errors.append(str(e)))
+        page.goto(base + 'try.html')
+        page.fill('#prompt', 'ROMEO:')
+        t = time.perf_counter()
+        page.click('#sample')
+        page.wait_for_function("document.getElementById('status').dataset.charsPerS !== undefined", timeout=60_000)
+        seconds = time.perf_counter() - t
+        out = page.evaluate("document.getElementById('output').textContent")
+        first = json.loads(page.evaluate("document.getElementById('output').dataset.first"))
+        speed = float(page.evaluate("document.getElementById('status').dataset.charsPerS"))
+        settings = page.evaluate("[+document.getElementById('temperature').value, +document.getElementById('topk').value]")
+        page.fill('#prompt', 'Ça va?'); page.click('#sample')
+        page.wait_for_function("document.getElementById('message').textContent !== ''", timeout=10_000)
+        message = page.inner_text('#message')
+    print(f'try.html: {len(out) - 6} characters in {seconds:.1f} s, {speed:.0f} characters/s in the page')
+    assert not errors and not outside, (errors, outside)
+    assert out.startswith('ROMEO:') and len(out) >= len('ROMEO:') + 200 and seconds < 60
+    assert 'never seen "Ç"' in message
+    model, tok = load_model('shakespeare-cpu')
+    with torch.no_grad(): logits = model(torch.tensor([tok.encode('ROMEO:').tolist()]))[0][:, -1]   # (1, V)
+    p = next_token_probs(logits, settings[0], settings[1] or None)[0]
+    assert [c for c, _ in first] == [tok.chars[i] for i in p.topk(10).indices.tolist()]
+    for c, v in first: assert abs(p[tok.chars.index(c)].item() - v) < 1e-3, (c, v)

@@ -60,6 +60,15 @@ def page_md(nb, fm, names, site_url):
     if fm.get('description'): head += f'<p class="description" markdown="1">{fix_md(fm["description"])}</p>\n\n'
     return head + body, images
 
+def model_js(name='shakespeare-cpu') -> str:
+    "The shipped model for the browser: `window.CHARGPT_MODEL` = its config, vocabulary and safetensors file (base64)."
+    import base64
+    d = ROOT/'chargpt_nb'/'pretrained'/name
+    cfg = json.loads((d/'config.json').read_text(encoding='utf-8'))
+    vocab = json.loads((d/'vocab.json').read_text(encoding='utf-8'))['vocab']
+    model = dict(config=cfg['model_config'], vocab=vocab, safetensors=base64.b64encode((d/'model.safetensors').read_bytes()).decode())
+    return f'window.CHARGPT_MODEL = {json.dumps(model, ensure_ascii=False)};\n'
+
 def build(out=ROOT/'_site', src=ROOT/'_mkdocs'):
     "Process the notebooks with nbdev, convert them to Markdown and build the site with MkDocs into `out`."
     from nbdev.config import get_config
@@ -92,6 +101,8 @@ def build(out=ROOT/'_site', src=ROOT/'_mkdocs'):
             (docs/name).parent.mkdir(parents=True, exist_ok=True); (docs/name).write_bytes(data)
         nav.append({'Home' if nb.stem == 'index' else fm.get('title', nb.stem): names[nb.stem]})
     shutil.copy2(ROOT/'tools'/'site.css', docs/'site.css')
+    shutil.copy2(ROOT/'tools'/'tryit'/'tryit.js', docs/'tryit.js')   # 14 · Try it: the model, running in the page
+    (docs/'model.js').write_text(model_js(), encoding='utf-8')
     config = dict(
         site_name=cfg.title, site_description=cfg.description, docs_dir='docs', site_dir=str(Path(out).resolve()),
         use_directory_urls=False, nav=nav, extra_css=['site.css'], plugins=['search'],
@@ -134,7 +145,8 @@ def chromium():
 SHOTS = {'screenshot-home.png': ('index.html', None, 0, 800),                       # the map of the model
          'screenshot-train.png': ('train.html', 'the-idea-a-plain-training-loop', 80, 1000),   # the plain loop
          'screenshot-embeddings.png': ('sample.html', 'the-positions', 900, 900),   # inside the trained model
-         'screenshot-heads.png': ('sample.html', 'what-comes-next-at-a-few-telling-places', 1000, 1000)}
+         'screenshot-heads.png': ('sample.html', 'what-comes-next-at-a-few-telling-places', 1000, 1000),
+         'screenshot-try.png': ('try.html', 'ready', 20, 1000)}                           # the model in the page
 
 def screenshots(site, dest=ROOT/'nbs'):
     "Retake the screenshots that the README and home page show (1280 pixels wide)."
@@ -144,6 +156,8 @@ def screenshots(site, dest=ROOT/'nbs'):
             page = browser.new_page(viewport={'width': 1280, 'height': height})
             page.goto(url + path)
             if anchor: page.evaluate(f"scrollTo(0, document.getElementById({anchor!r}).getBoundingClientRect().top + scrollY - {above})")
+            if path == 'try.html':       # let the model write first
+                page.click('#sample'); page.wait_for_function("document.getElementById('status').textContent !== ''", timeout=60_000)
             page.wait_for_timeout(1000)  # the header's title fades to the page's on scrolling
             page.screenshot(path=dest/name)
             print(f'wrote {(dest/name).relative_to(ROOT)}')
