@@ -139,7 +139,7 @@ def chargpt_sample(
     no_stream:bool=False,        # Print each sample when complete instead of character by character
 ):
     "Print text sampled from a model trained by chargpt_train (or the one shipped with chargpt_nb)."
-    check_sampling_args(num_samples, max_new_tokens, temperature, top_k, top_p)   # before the (slower) load
+    check_sampling_args(num_samples, max_new_tokens, temperature, top_k, top_p, seed)   # before the (slower) load
     prompt = read_prompt(start)
     model, tok = load_sampler(out_dir, device, dtype)
     encode_prompt(tok, prompt)

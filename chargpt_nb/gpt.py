@@ -136,23 +136,31 @@ def plot_next_char_probs(logits, chars, ax=None, title='next-character probabili
 def next_token_probs(logits, temperature:float=1.0, top_k:int|None=None, top_p:float|None=None):
     "The distribution (B, V) the next token is drawn from, given last-position `logits` (B, V): temperature, then top-k, then top-p."
     if temperature == 0: return F.one_hot(logits.argmax(dim=-1), logits.size(-1)).float()   # all weight on the argmax
-    logits = logits.float() / temperature                                      # (B, V)
+    z = logits.float() - logits.float().amax(dim=-1, keepdim=True)            # (B, V): the largest is 0
+    logits = (z.double() / temperature).float()      # in float64: a temperature of 1e-300 would be 0 in float32
     if top_k is not None and top_k < logits.size(-1):
         kth = logits.topk(top_k, dim=-1).values[:, -1:]                        # (B, 1): the k-th largest logit
         logits = logits.masked_fill(logits < kth, float('-inf'))
     probs = logits.softmax(dim=-1)                                             # (B, V)
     if top_p is not None and top_p < 1:
         p, order = probs.sort(dim=-1, descending=True)                         # (B, V) each
-        outside = p.cumsum(dim=-1) - p >= top_p        # the more likely ones already reach top_p without this one
+        outside = (p.cumsum(dim=-1) - p).double() >= top_p   # the more likely ones already reach top_p without this one
         probs = torch.zeros_like(probs).scatter(-1, order, p.masked_fill(outside, 0.))
         probs = probs / probs.sum(dim=-1, keepdim=True)                        # renormalise what is kept
     return probs
 
 def sample_next(logits, temperature:float=1.0, top_k:int|None=None, top_p:float|None=None, generator=None):
     "Next token ids (B, 1) drawn from the last-position `logits` (B, V); `temperature=0` takes the argmax."
-    if temperature == 0: return logits.argmax(dim=-1, keepdim=True)           # (B, 1): no randomness at all
+    if temperature == 0:
+        if not torch.isfinite(logits).all(): raise _not_finite()
+        return logits.argmax(dim=-1, keepdim=True)                             # (B, 1): no randomness at all
     probs = next_token_probs(logits, temperature, top_k, top_p)                # (B, V)
-    return torch.multinomial(probs, num_samples=1, generator=generator)        # (B, 1)
+    try: return torch.multinomial(probs, num_samples=1, generator=generator)   # (B, 1)
+    except RuntimeError:                                                       # (checked only when the draw fails: free)
+        if not torch.isfinite(logits).all(): raise _not_finite() from None
+        raise
+
+def _not_finite(): return ChargptError('the model gave logits that are not finite (NaN or inf): its weights are damaged')
 
 # %% ../nbs/04_gpt.ipynb #c8302e90
 def _check_generate_args(idx, max_new_tokens, temperature, top_k, top_p):
@@ -160,7 +168,7 @@ def _check_generate_args(idx, max_new_tokens, temperature, top_k, top_p):
         raise ChargptError(f'the prompt must be token ids of shape [B, T] with T >= 1, got {getattr(idx, "shape", idx)!r}')
     if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 0:
         raise ChargptError(f'max_new_tokens must be an integer >= 0, got {max_new_tokens!r}')
-    if not temperature >= 0: raise ChargptError(f'temperature must be >= 0 (0 = greedy), got {temperature}')
+    if not 0 <= temperature < float('inf'): raise ChargptError(f'temperature must be >= 0 and finite (0 = greedy), got {temperature}')
     if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
         raise ChargptError(f'top_k must be an integer >= 1 (or None for no limit), got {top_k!r}')
     if top_p is not None and not 0 < top_p <= 1: raise ChargptError(f'top_p must be in (0, 1] (or None), got {top_p}')

@@ -42,8 +42,10 @@ def plot_next_char_dists(model, tok, prompt:str, settings:list, top:int=20):
     return fig
 
 # %% ../nbs/06_sample.ipynb #2cbfde91
-def check_sampling_args(num_samples=1, max_new_tokens=0, temperature=1.0, top_k=None, top_p=None):
+def check_sampling_args(num_samples=1, max_new_tokens=0, temperature=1.0, top_k=None, top_p=None, seed=None):
     "`ChargptError` for sampling settings that make no sense."
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63):
+        raise ChargptError(f'seed must be an integer in [0, 2**63), got {seed!r}')
     if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
         raise ChargptError(f'num_samples must be an integer >= 1, got {num_samples!r}')
     _check_generate_args(torch.zeros(1, 1, dtype=torch.long), max_new_tokens, temperature, top_k, top_p)
@@ -58,7 +60,7 @@ def encode_prompt(tok, prompt:str) -> torch.Tensor:
 def sample(model, tok, prompt:str='\n', num_samples:int=1, max_new_tokens:int=500, temperature:float=0.8,
            top_k:int=None, top_p:float=None, seed:int=None, on_text=None, use_cache:bool=True) -> list:
     "`num_samples` continuations of `prompt` (each with the prompt in front), drawn as one batch."
-    check_sampling_args(num_samples, max_new_tokens, temperature, top_k, top_p)
+    check_sampling_args(num_samples, max_new_tokens, temperature, top_k, top_p, seed)
     dev = _device_of(model)
     idx = encode_prompt(tok, prompt).to(dev)[None].repeat(num_samples, 1)          # (B, T)
     gen = torch.Generator(device=dev)

@@ -63,6 +63,7 @@ DTYPES = ('auto', 'float32', 'bfloat16', 'float16')
 DEVICE_PATTERN = r'auto|cpu|mps|cuda(:\d+)?'
 _POSITIVE = ('block_size', 'n_layer', 'n_head', 'n_embd', 'batch_size', 'gradient_accumulation_steps',
              'eval_interval', 'eval_iters', 'log_interval')
+_FLOAT32_MAX = 3.4028234663852886e38   # the optimizer holds its settings as float32
 _NON_NEGATIVE = ('chunk_rows', 'max_iters', 'warmup_iters', 'lr_decay_iters', 'max_time', 'grad_clip', 'weight_decay', 'min_lr')
 
 def _check_types(c):
@@ -71,9 +72,10 @@ def _check_types(c):
         v = getattr(c, f.name)
         if f.type is bool: ok = isinstance(v, (bool, np.bool_))
         elif f.type is int: ok = isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-        elif f.type is float: ok = isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and math.isfinite(v)
+        elif f.type is float: ok = isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and abs(v) <= _FLOAT32_MAX
         else: ok = isinstance(v, str)
-        if not ok: raise ChargptError(f'{f.name} must be {"a finite " if f.type is float else "an " if f.type is int else "a "}{f.type.__name__}, got {v!r}')
+        if not ok: raise ChargptError(f'{f.name} must be {"a finite " if f.type is float else "an " if f.type is int else "a "}{f.type.__name__}'
+                                      f'{" (within float32 range, |x| <= 3.4e38)" if f.type is float else ""}, got {v!r}')
         setattr(c, f.name, f.type(v))
 
 def _check_config(c):
@@ -84,7 +86,8 @@ def _check_config(c):
     for k in _NON_NEGATIVE:
         if getattr(c, k) < 0: raise ChargptError(f'{k} must not be negative, got {getattr(c, k)}')
     check_heads(c.n_embd, c.n_head)
-    rules = [(0 <= c.dropout < 1, f'dropout must be in [0, 1), got {c.dropout}'),
+    rules = [(0 <= c.seed < 2**63, f'seed must be an integer in [0, 2**63), got {c.seed}'),
+             (0 <= c.dropout < 1, f'dropout must be in [0, 1), got {c.dropout}'),
              (c.learning_rate > 0, f'learning_rate must be positive, got {c.learning_rate}'),
              (c.min_lr <= c.learning_rate, f'min_lr ({c.min_lr}) must not exceed learning_rate ({c.learning_rate})'),
              (0 <= c.beta1 < 1 and 0 <= c.beta2 < 1, f'beta1 and beta2 must be in [0, 1), got {c.beta1} and {c.beta2}'),

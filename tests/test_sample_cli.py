@@ -46,6 +46,14 @@ def test_several_samples_and_prompt_file(ckpt_dir, tmp_path):
     assert samples[0] == samples[1] == samples[2]  # temperature 0 is greedy: every sample is the same
 
 
+def test_degenerate_settings_still_sample(ckpt_dir):
+    "A vanishing temperature or top_p leaves only the likeliest character: greedy text, no traceback."
+    runs = [run('chargpt_sample', '--out_dir', ckpt_dir, '--start', 'ROMEO:', '--max_new_tokens', 40, *a)
+            for a in ([], ['--temperature', 0], ['--temperature', '1e-45'], ['--temperature', '1e-300'], ['--top_p', '1e-300'])]
+    assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
+    assert runs[1].stdout == runs[2].stdout == runs[3].stdout == runs[4].stdout
+
+
 def test_shipped_model_by_name_and_folder(tmp_path):
     "The model shipped in the package samples by its name, from anywhere, and from its folder; a damaged copy is one line."
     from chargpt_nb.checkpoint import PRETRAINED
@@ -85,6 +93,9 @@ def _bad_files(d):
     (['--start', 'FILE:{tmp}/empty.txt'], 'is empty'),
     (['--start', 'FILE:{tmp}/nowhere.txt'], 'no such file'),
     (['--temperature', -1], 'temperature must be >= 0'),
+    (['--temperature', 'inf'], 'temperature must be >= 0 and finite'),
+    (['--seed', -1], 'seed must be an integer in [0, 2**63), got -1'),
+    (['--seed', 2**63], 'seed must be an integer in [0, 2**63)'),
     (['--top_k', 0], 'top_k must be an integer >= 1'),
     (['--top_p', 0], 'top_p must be in (0, 1]'),
     (['--top_p', 1.5], 'top_p must be in (0, 1]'),
