@@ -168,6 +168,9 @@ def prepare(input=None, out_dir='data/shakespeare_char', val_fraction=0.1, block
     path = check_text_file(shakespeare_path() if input is None else input)
     name = path.name if input is None else input
     if not 0 < val_fraction < 1: raise ChargptError(f'val_fraction must be between 0 and 1, got {val_fraction}')
+    out = Path(out_dir)
+    if path.resolve() in {(out/f).resolve() for f in ('train.bin', 'val.bin', 'meta.json')}:
+        raise ChargptError(f'{name} is one of the files prepare writes in {out_dir}: choose another --out_dir')
     chunk = int(chunk_mb * 2**20)
     n, counts, sha = _count_chars(path, chunk)
     present = np.flatnonzero(counts)
@@ -175,7 +178,7 @@ def prepare(input=None, out_dir='data/shakespeare_char', val_fraction=0.1, block
         raise ChargptError(f'{name} has {len(present):,} distinct characters; at most {CharTokenizer.MAX_VOCAB:,} fit in uint16 ids')
     tok = CharTokenizer(chr(c) for c in present)
     n_train, n_val = _split_sizes(n, val_fraction, block_size, name)
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     meta = dict(vocab=tok.chars, vocab_size=tok.vocab_size, counts=counts[present].tolist(), train_tokens=n_train,
                 val_tokens=n_val, source=path.name, sha256=sha, dtype='uint16')
     tmps = {k: Path(tempfile.mkstemp(dir=out, prefix=f'.{k}.', suffix='.tmp')[1]) for k in ('train.bin', 'val.bin')}

@@ -125,6 +125,17 @@ def _check_out_dir(out_dir, need_bytes:int=0):
         raise ChargptError(f'out_dir {out_dir} has {free / 1e6:,.0f} MB free; checkpoints of this model need '
                            f'{need_bytes / 1e6:,.0f} MB (two copies while one replaces the other)')
 
+def _lock_dir(out_dir):
+    "An open descriptor of the folder `out_dir` holding an exclusive advisory lock (None where there are no such locks); `ChargptError` if another process holds it. The lock dies with the process, so a killed run leaves none."
+    try: import fcntl
+    except ImportError: return None
+    fd = os.open(out_dir, os.O_RDONLY)
+    try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise ChargptError(f'out_dir {out_dir} is in use by another training run; wait for it to finish or choose another --out_dir') from None
+    return fd
+
 def _remove_stale_temps(out_dir):
     "Delete the temp files a killed run left half-written in `out_dir` (`atomic_write` names them `.NAME.*.tmp`)."
     for name in (CKPT_NAME, 'log.csv', 'loss.png'):
@@ -168,7 +179,13 @@ class _Run:
         self.raw = GPT(cfg.gpt_config(self.meta['vocab_size'])).to(self.device)
         use_cheap_dropout(self.raw)                    # a CPU draws dropout masks from cheap random bits (10)
         _check_out_dir(self.out, 2 * _ckpt_bytes(self.raw))
-        if self.master: _remove_stale_temps(self.out)
+        self.lock = _lock_dir(self.out) if self.master else None   # one run per out_dir; released by `close`
+        try: self._setup(ck)
+        except BaseException: self._unlock(); raise
+
+    def _setup(self, ck):
+        cfg = self.cfg
+        if self.master: _remove_stale_temps(self.out)                  # (under the lock: no other run is writing)
         self.optimizer = make_optimizer(self.raw, cfg, torch.device(self.device).type)
         self.scaler = torch.amp.GradScaler(torch.device(self.device).type, enabled=self.dtype == 'float16')
         self.ctx = autocast_ctx(self.device, self.dtype)
@@ -339,8 +356,12 @@ class _Run:
                     train_loss=last.get('train_loss'), elapsed_s=last.get('elapsed_s'), history=self.history,
                     ckpt=str(self.ckpt_path) if self.ckpt_path.exists() else None)
 
+    def _unlock(self):
+        if self.lock is not None: os.close(self.lock); self.lock = None
+
     def close(self, in_step:bool=True):
-        "Leave the process group (after a barrier if every process got here `in_step`); the DDP wrapper goes first."
+        "Release `out_dir`, and leave the process group (after a barrier if every process got here `in_step`); the DDP wrapper goes first."
+        self._unlock()
         if not (self.ddp and dist.is_initialized()): return
         self.model = None  # destroyed after its process group, DDP can hang the process at exit
         if in_step: dist.barrier()

@@ -241,3 +241,21 @@ def test_torchrun_time_budget(data, tmp_path):
     ck = load_checkpoint(out)
     assert ck['world_size'] == 2 and 0 < ck['iter_num'] < 1000000
     assert float(ck['config']['min_lr']) == float(losses(out)[-1][4])  # the schedule reached min_lr at the stop
+
+
+def test_one_run_per_out_dir(data, tmp_path):
+    "A second run in an out_dir that a live run holds is refused in one line; once the first is killed, it may resume."
+    args = ['--preset', 'tiny', '--data_dir', data, '--out_dir', tmp_path, '--max_iters', 100_000, '--lr_decay_iters', 100_000,
+            '--max_time', 60]
+    p = subprocess.Popen([str(BIN/'chargpt_train'), *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+    try:
+        deadline = time.time() + 120
+        while not (tmp_path/CKPT_NAME).exists() and p.poll() is None and time.time() < deadline: time.sleep(0.05)
+        assert p.poll() is None, p.stderr.read()
+        before = (tmp_path/'log.csv').read_bytes()
+        assert_one_line_error(train(*args, '--resume', check=False), f'out_dir {tmp_path} is in use by another training run')
+        assert_one_line_error(train(*args, check=False), 'already exists: pass --resume')
+        assert (tmp_path/'log.csv').read_bytes()[:len(before)] == before      # the live run's log is untouched
+    finally:
+        p.send_signal(signal.SIGKILL); p.wait()
+    train(*args[:-2], '--max_time', 0, '--max_iters', int(load_checkpoint(tmp_path)['iter_num']) + 10, '--resume')   # the lock died with it
