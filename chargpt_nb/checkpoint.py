@@ -121,6 +121,10 @@ def save_model(model, tok:CharTokenizer, out_dir, info:dict|None=None) -> Path:
     d.mkdir(parents=True, exist_ok=True)
     weights = {k: v.detach().contiguous() for k, v in raw.state_dict().items() if k not in TIED}   # each tensor once
     atomic_write(d/'model.safetensors', lambda f: f.write(st.save(weights, metadata={'format': MODEL_FORMAT})))
+    return _save_config(raw, tok, d, info)
+
+def _save_config(raw, tok:CharTokenizer, d:Path, info:dict|None=None) -> Path:
+    "Write `d`/config.json (model config, format, `info`) and `d`/vocab.json: what goes beside any weights file."
     cfg = dict(format=MODEL_FORMAT, model_config=asdict(raw.config), info=info or {})
     atomic_write(d/'config.json', lambda f: f.write(json.dumps(cfg, indent=1, ensure_ascii=False) + '\n'), mode='w')
     tok.save(d/'vocab.json')
@@ -197,7 +201,7 @@ def export_model(src, fmt:str, to) -> Path:
     d = Path(to)
     if d.exists() and not d.is_dir(): raise ChargptError(f'{to} exists and is not a folder')
     try:
-        save_model(model, tok, d, info=dict(exported_from=str(src)))           # weights, config.json, vocab.json
-        if fmt == 'onnx': export_onnx(model, d/'model.onnx'); (d/'model.safetensors').unlink()
+        if fmt == 'safetensors': save_model(model, tok, d, info=dict(exported_from=str(src)))
+        else: d.mkdir(parents=True, exist_ok=True); export_onnx(model, d/'model.onnx'); _save_config(model, tok, d, dict(exported_from=str(src)))
     except OSError as e: raise ChargptError(f'could not write {to} ({e.strerror or e})') from None
     return d

@@ -136,7 +136,8 @@ def plot_next_char_probs(logits, chars, ax=None, title='next-character probabili
 def next_token_probs(logits, temperature:float=1.0, top_k:int|None=None, top_p:float|None=None):
     "The distribution (B, V) the next token is drawn from, given last-position `logits` (B, V): temperature, then top-k, then top-p."
     if temperature == 0: return F.one_hot(logits.argmax(dim=-1), logits.size(-1)).float()   # all weight on the argmax
-    z = logits.float() - logits.float().amax(dim=-1, keepdim=True)            # (B, V): the largest is 0
+    z = logits.float()
+    z = z - z.amax(dim=-1, keepdim=True)                                       # (B, V): the largest is 0
     logits = (z.double() / temperature).float()      # in float64: a temperature of 1e-300 would be 0 in float32
     if top_k is not None and top_k < logits.size(-1):
         kth = logits.topk(top_k, dim=-1).values[:, -1:]                        # (B, 1): the k-th largest logit
