@@ -4,11 +4,11 @@
 
 # %% auto #0
 __all__ = ['CKPT_NAME', 'CKPT_FORMAT', 'MODEL_FORMAT', 'TIED', 'PRETRAINED', 'EXPORT_FORMATS', 'rng_state', 'set_rng_state',
-           'save_checkpoint', 'load_checkpoint', 'model_from_checkpoint', 'save_model', 'load_model',
-           'pretrained_names', 'AllLogits', 'export_onnx', 'export_model']
+           'weights_sha256', 'save_checkpoint', 'check_checkpoint', 'load_checkpoint', 'model_from_checkpoint',
+           'save_model', 'load_model', 'pretrained_names', 'AllLogits', 'export_onnx', 'export_model']
 
 # %% ../nbs/09_checkpoint.ipynb #b5b7eb2b
-import contextlib, copy, io, json, logging, os, pickle, random, re, tempfile, warnings
+import contextlib, copy, hashlib, io, json, logging, os, pickle, pickletools, random, re, tempfile, warnings, zipfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -56,15 +56,25 @@ def set_rng_state(state:dict, gen:torch.Generator):
     random.setstate((p['version'], tuple(p['state'].tolist()), p['gauss_next']))
 
 # %% ../nbs/09_checkpoint.ipynb #0b217a71
+def weights_sha256(sd:dict) -> str:
+    "SHA-256 of a state dict's names, dtypes, shapes and bytes, in name order (the same on any device)."
+    h = hashlib.sha256()
+    for k in sorted(sd):
+        t = sd[k].detach().cpu().contiguous()
+        h.update(f'{k}|{t.dtype}|{tuple(t.shape)}|'.encode()); h.update(t.reshape(-1).view(torch.uint8).numpy())
+    return h.hexdigest()
+
 def save_checkpoint(path, model, optimizer, cfg, vocab, iter_num:int, val_loss:float, best_val_loss:float,
-                    rng:list, train_time:float=0., eval_time:float=0., scaler=None) -> Path:
+                    rng:list, train_time:float=0., eval_time:float=0., scaler=None, dataset:dict=None, history:dict=None) -> Path:
     "Write a checkpoint (format above) to `path` atomically; `cfg` is the run's `TrainConfig` (05); `rng` holds one `rng_state` per process."
     raw = _unwrap(model)
-    ckpt = dict(format_version=CKPT_FORMAT, model=_clean_state_dict(raw.state_dict()),
+    weights = _clean_state_dict(raw.state_dict())
+    ckpt = dict(format_version=CKPT_FORMAT, model=weights, weights_sha256=weights_sha256(weights),
                 model_config=asdict(raw.config), config=asdict(cfg), vocab=list(vocab),
                 optimizer=optimizer.state_dict(), scaler=scaler.state_dict() if scaler is not None and scaler.is_enabled() else None,
                 iter_num=int(iter_num), val_loss=float(val_loss), best_val_loss=float(best_val_loss),
-                train_time=float(train_time), eval_time=float(eval_time), world_size=len(rng), rng=list(rng))
+                train_time=float(train_time), eval_time=float(eval_time), world_size=len(rng), rng=list(rng),
+                dataset=dataset, history=history)
     return atomic_write(path, lambda f: torch.save(ckpt, f))
 
 # %% ../nbs/09_checkpoint.ipynb #6ce441a5
@@ -75,6 +85,63 @@ def _one_line(e, n=100) -> str:
     s = s if len(s) <= n else s[:n - 3] + '...'
     return s if isinstance(e, (RuntimeError, pickle.UnpicklingError)) else f'{type(e).__name__}: {s}'
 
+def _pickle_globals(data:bytes) -> set:
+    "The `module name` of every global a pickle would import (None for one it names in a way we do not follow)."
+    out, strings = set(), []
+    for op, arg, _ in pickletools.genops(data):
+        if op.name == 'GLOBAL': out.add(arg)
+        elif op.name == 'STACK_GLOBAL': out.add(' '.join(strings[-2:]) if len(strings) >= 2 and last_str else None)
+        last_str = isinstance(arg, str) and 'UNICODE' in op.name
+        if last_str: strings.append(arg)
+        elif op.name not in ('MEMOIZE', 'BINPUT', 'LONG_BINPUT'): strings.clear()
+    return out
+
+def _allowed_global(g) -> bool: return g is not None and (g.split()[0].split('.')[0] == 'torch' or g == 'collections OrderedDict')
+
+def _check_archive(p:Path):
+    "Before unpickling: `p` is a zip of stored (uncompressed) entries no bigger than the file, whose pickle imports only torch."
+    try: z = zipfile.ZipFile(p)
+    except (zipfile.BadZipFile, OSError) as e: raise ChargptError(f'{p} is truncated or corrupt, not a readable checkpoint ({_one_line(e)})') from None
+    with z:
+        infos, size = z.infolist(), p.stat().st_size
+        if any(i.compress_type != zipfile.ZIP_STORED for i in infos) or sum(i.file_size for i in infos) > size:
+            raise ChargptError(f'{p} declares {sum(i.file_size for i in infos) / 1e6:,.0f} MB of compressed content in a '
+                               f'{size / 1e6:,.1f} MB file: refused (checkpoints are stored uncompressed)')
+        pkl = [i.filename for i in infos if i.filename.endswith('/data.pkl')]
+        if len(pkl) != 1: raise ChargptError(f'{p} is not a PyTorch checkpoint (no data.pkl inside)')
+        try: bad = sorted(str(g) for g in _pickle_globals(z.read(pkl[0])) if not _allowed_global(g))
+        except Exception as e: raise ChargptError(f'{p} is truncated or corrupt, not a readable checkpoint ({_one_line(e)})') from None
+    if bad: raise ChargptError(f'{p} holds pickled Python code or objects ({", ".join(bad)[:80]}), which are never loaded: '
+                               'not a chargpt_nb checkpoint')
+
+# %% ../nbs/09_checkpoint.ipynb #2a4e03c1
+_TYPES = dict(format_version=int, model=dict, model_config=dict, config=dict, vocab=list, optimizer=dict,
+              iter_num=int, best_val_loss=(int, float), rng=list)
+
+def check_checkpoint(ck:dict, p) -> dict:
+    "`ck` if every part of it has the type and shape a chargpt_nb checkpoint has (and its weights their checksum); a one-line `ChargptError` if not."
+    def bad(why): return ChargptError(f'{p} is a malformed checkpoint ({why})')
+    for k, t in _TYPES.items():
+        if not isinstance(ck[k], t) or isinstance(ck[k], bool): raise bad(f'{k} is a {type(ck[k]).__name__}')
+    if not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in ck['model'].items()): raise bad('model is not a dict of tensors')
+    try: mc = GPTConfig(**ck['model_config'])
+    except (TypeError, ChargptError) as e: raise bad(f'model_config: {_one_line(e)}') from None
+    v = ck['vocab']
+    if any(not isinstance(c, str) or len(c) != 1 for c in v) or len(set(v)) != len(v) or len(v) != mc.vocab_size:
+        raise bad(f'vocab is not {mc.vocab_size} distinct characters')
+    if not (isinstance(ck['optimizer'].get('state'), dict) and isinstance(ck['optimizer'].get('param_groups'), list)): raise bad('optimizer has no state and param_groups')
+    if ck['iter_num'] < 0: raise bad(f'iter_num {ck["iter_num"]}')
+    for r in ck['rng']:
+        if not (isinstance(r, dict) and {'torch', 'data', 'numpy', 'python'} <= set(r) and isinstance(r['torch'], torch.Tensor)
+                and isinstance(r['data'], torch.Tensor)): raise bad('rng holds no RNG states')
+    h = ck.get('history')
+    if h is not None and not (isinstance(h, dict) and isinstance(h.get('columns'), list) and isinstance(h.get('rows'), torch.Tensor)
+                              and h['rows'].dim() == 2 and h['rows'].shape[1] == len(h['columns'])): raise bad('history is not a table')
+    if ck.get('dataset') is not None and not isinstance(ck['dataset'], dict): raise bad('dataset is not a dict')
+    if (s := ck.get('weights_sha256')) is not None and s != weights_sha256(ck['model']):
+        raise ChargptError(f'{p} is corrupt: its weights do not match their checksum (SHA-256 {weights_sha256(ck["model"])[:12]}..., recorded {str(s)[:12]}...)')
+    return ck
+
 def load_checkpoint(path, device:str='cpu') -> dict:
     "Load and check a chargpt_nb checkpoint (`path` may be the file or its folder) onto `device`, safely."
     p = Path(path)
@@ -82,13 +149,14 @@ def load_checkpoint(path, device:str='cpu') -> dict:
     if not p.exists(): raise ChargptError(f'no checkpoint at {p}')
     if not p.is_file(): raise ChargptError(f'{p} is not a file')
     if p.stat().st_size == 0: raise ChargptError(f'{p} is empty (0 bytes): not a checkpoint')
+    _check_archive(p)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')  # torch warns about pickle protocols on stderr: the error below says it all
             ck = torch.load(p, map_location=device, weights_only=True)
     except Exception as e:
-        if 'Unsupported global' in str(e):
-            raise ChargptError(f'{p} holds pickled Python objects, which safe (weights_only) loading refuses: '
+        if 'unsupported global' in str(e).lower():
+            raise ChargptError(f'{p} holds pickled Python code or objects, which safe (weights_only) loading refuses: '
                                'not a chargpt_nb checkpoint') from None
         raise ChargptError(f'{p} is truncated or corrupt, not a readable checkpoint ({_one_line(e)})') from None
     if not isinstance(ck, dict) or 'format_version' not in ck:
@@ -97,7 +165,7 @@ def load_checkpoint(path, device:str='cpu') -> dict:
         raise ChargptError(f'{p} has checkpoint format version {ck["format_version"]!r}; this chargpt_nb reads version {CKPT_FORMAT}')
     if missing := [k for k in _CKPT_KEYS if k not in ck]:
         raise ChargptError(f'{p} is not a complete checkpoint (missing {", ".join(missing)})')
-    return ck
+    return check_checkpoint(ck, p)
 
 # %% ../nbs/09_checkpoint.ipynb #89f91a10
 def model_from_checkpoint(ckpt, device:str='cpu') -> tuple:

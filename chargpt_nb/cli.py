@@ -7,20 +7,20 @@ __all__ = ['chargpt_prepare', 'train_parser', 'config_from_args', 'chargpt_train
            'chargpt_sample', 'chargpt_export']
 
 # %% ../nbs/12_cli.ipynb #868cb79c
-import argparse, difflib, sys
+import argparse, difflib, sys, time
 from dataclasses import asdict, fields
 from pathlib import Path
 
 from fastcore.docments import docments
 from fastcore.script import call_parse
 
-from .files import ChargptError, cli_errors
+from .files import ChargptError, check_text_file, cli_errors
 from .data import prepare
 from .train import PRESETS, TrainConfig
 from .sample import check_sampling_args, encode_prompt, sample
 from .checkpoint import CKPT_NAME, EXPORT_FORMATS, export_model, load_checkpoint, load_model
 from .speed import resolve_device, resolve_precision, to_precision
-from .runner import dist_env, train
+from .runner import available_memory, dist_env, train
 
 # %% ../nbs/12_cli.ipynb #22eb298b
 @call_parse
@@ -30,9 +30,10 @@ def chargpt_prepare(
     out_dir:str='data/shakespeare_char', # Folder for train.bin, val.bin and meta.json
     val_fraction:float=0.1,              # Fraction of the text, at the end, kept for validation
     block_size:int=256,                  # Each split must hold at least one window of block_size+1 characters
+    normalize:bool=False,                # Drop a byte-order mark and turn Windows line ends (\r\n) into \n
 ):
     "Prepare a text file for training: character vocabulary, train.bin/val.bin (uint16 ids) and meta.json."
-    prepare(input, out_dir, val_fraction=val_fraction, block_size=block_size, quiet=False)
+    prepare(input, out_dir, val_fraction=val_fraction, block_size=block_size, quiet=False, normalize=normalize)
 
 # %% ../nbs/12_cli.ipynb #e33d48d7
 def _field_docs() -> dict:
@@ -61,6 +62,8 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument('--resume', nargs='?', const=True, type=_resume_arg, metavar='auto',
                    help=f'continue the run saved in out_dir/{CKPT_NAME}; `--resume auto` continues it if there is '
                    'one and starts a new run otherwise (for scripts that may run twice)')
+    p.add_argument('--allow_new_data', action='store_true', help='with --resume: continue even though data_dir now holds '
+                   'other data than the run started on (normally refused)')
     docs, ps = _field_docs(), {n: asdict(TrainConfig.preset(n)) for n in PRESETS}
     g = p.add_argument_group('config fields', "each overrides the preset's value (the presets' values in parentheses)")
     for f in fields(TrainConfig):
@@ -75,15 +78,15 @@ def _unknown_option(rest:list) -> ChargptError:
     a = rest[0]
     if not a.startswith('-'): return ChargptError(f'unexpected argument {a!r}: options are --FIELD VALUE (see chargpt_train --help)')
     name = a.lstrip('-').split('=')[0]
-    close = difflib.get_close_matches(name, [f.name for f in fields(TrainConfig)] + ['preset', 'resume'], n=1)
+    close = difflib.get_close_matches(name, [f.name for f in fields(TrainConfig)] + ['preset', 'resume', 'allow_new_data'], n=1)
     hint = f' (did you mean --{close[0]}?)' if close else ''
     return ChargptError(f'unknown option --{name}{hint}; chargpt_train --help lists every field')
 
 def config_from_args(argv:list=None) -> tuple:
-    "`(TrainConfig, resume)` from `chargpt_train`'s arguments (default: `sys.argv[1:]`)."
+    "`(TrainConfig, resume)` from `chargpt_train`'s arguments (default: `sys.argv[1:]`; `--allow_new_data` is read by `chargpt_train`)."
     args, rest = train_parser().parse_known_args(argv)
     if rest: raise _unknown_option(rest)
-    over = {k: v for k, v in vars(args).items() if k not in ('preset', 'resume') and v is not None}
+    over = {k: v for k, v in vars(args).items() if k not in ('preset', 'resume', 'allow_new_data') and v is not None}
     resume = args.resume or False
     ckpt = Path(over.get('out_dir', TrainConfig.out_dir))/CKPT_NAME
     if resume == 'auto': resume = ckpt.exists()
@@ -99,9 +102,11 @@ def chargpt_train(argv:list=None):
     "Train a character-level GPT: `chargpt_train --preset NAME --data_dir DIR --out_dir DIR [--FIELD VALUE ...] [--resume]`."
     try:
         cfg, resume = config_from_args(argv)
-        train(cfg, resume=resume)
+        train(cfg, resume=resume, allow_new_data=train_parser().parse_known_args(argv)[0].allow_new_data)
     except ChargptError:
-        if dist_env()[0] > 0: sys.exit(1)  # every process fails the same way; rank 0 alone prints it
+        try: rank = dist_env()[0]
+        except ChargptError: rank = 0                  # (a malformed RANK is the error itself: print it)
+        if rank > 0: sys.exit(1)  # every process fails the same way; rank 0 alone prints it
         raise
 
 # %% ../nbs/12_cli.ipynb #3bdb24a8
@@ -115,12 +120,19 @@ def load_sampler(out_dir:str='out', device:str='auto', dtype:str='auto') -> tupl
 def read_prompt(start:str) -> str:
     "The prompt text: `start` itself, or the contents of a file given as `FILE:path`."
     if not start.startswith('FILE:'): return start
-    p = Path(start[5:]).expanduser()
-    if not p.is_file(): raise ChargptError(f'prompt file {start[5:]}: no such file')
-    try: text = p.read_text(encoding='utf-8')
-    except UnicodeDecodeError: raise ChargptError(f'prompt file {start[5:]} is not UTF-8 text') from None
-    if not text: raise ChargptError(f'prompt file {start[5:]} is empty')
-    return text
+    try: p = check_text_file(start[5:])              # (a missing file, a folder, a pipe, an empty file: each named)
+    except ChargptError as e: raise ChargptError(f'prompt file {e}') from None
+    try: return p.read_text(encoding='utf-8')
+    except UnicodeDecodeError as e: raise ChargptError(f'prompt file {start[5:]} is not UTF-8 text (invalid byte at byte {e.start})') from None
+
+def _check_sample_memory(model, num_samples:int, n_tokens:int, device:str):
+    "Refuse, before allocating, a batch of samples whose caches and ids would not fit in memory."
+    c = model.config
+    kv = 2 * c.n_layer * min(n_tokens, c.block_size) * c.n_embd * next(model.parameters()).element_size()
+    need = num_samples * (kv + 8 * n_tokens + 8 * 4 * c.vocab_size)     # K/V caches, ids, the last logits and probabilities
+    if (free := available_memory(device)) is not None and need > free:
+        raise ChargptError(f'{num_samples:,} samples of {n_tokens:,} characters need about {need / 1e9:,.1f} GB but {device} has '
+                           f'{free / 1e9:,.1f} GB free: lower --num_samples or --max_new_tokens')
 
 # %% ../nbs/12_cli.ipynb #9ee85d29
 @call_parse
@@ -142,12 +154,16 @@ def chargpt_sample(
     check_sampling_args(num_samples, max_new_tokens, temperature, top_k, top_p, seed)   # before the (slower) load
     prompt = read_prompt(start)
     model, tok = load_sampler(out_dir, device, dtype)
-    encode_prompt(tok, prompt)
-    stream = not no_stream
+    _check_sample_memory(model, num_samples, len(encode_prompt(tok, prompt)) + max_new_tokens, str(next(model.parameters()).device))
+    stream, done, shown = not no_stream, [0], [0.]
     def on_text(s): sys.stdout.write(s); sys.stdout.flush()
+    def on_step(s):   # without streaming, a long run still shows it is alive (on a terminal's stderr)
+        done[0] += 1
+        if time.perf_counter() - shown[0] > 0.5: shown[0] = time.perf_counter(); print(f'\r{done[0]:,}/{max_new_tokens:,} characters', end='', file=sys.stderr, flush=True)
     if stream: on_text(prompt)
     texts = sample(model, tok, prompt, num_samples, max_new_tokens, temperature, top_k, top_p, seed,
-                   on_text=on_text if stream else None)
+                   on_text=on_text if stream else on_step if sys.stderr.isatty() else None)
+    if not stream and done[0]: print('\r' + ' ' * 40 + '\r', end='', file=sys.stderr)
     for i, t in enumerate(texts):
         if i or not stream: print(('' if i == 0 else '\n' + '-' * 40 + '\n') + t, end='')
     print()

@@ -7,7 +7,7 @@ __all__ = ['CharTokenizer', 'char_label', 'plot_char_counts', 'prepare', 'load_m
            'plot_batch_alignment']
 
 # %% ../nbs/00_data.ipynb #1f237de7
-import codecs, functools, hashlib, json, os, tempfile
+import codecs, functools, hashlib, json, os, shutil, tempfile, warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,7 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .files import ChargptError, atomic_write, check_text_file, load_text, plain_file_mode, shakespeare_path
+from .files import (ChargptError, Dataset, atomic_write, check_text_file, commit_dataset, load_text, locked_dir, make_dir,
+                    os_error, plain_file_mode, read_meta, remove_stale_stages, shakespeare_path)
 from .files import _binary_error, _decode_error
 
 # %% ../nbs/00_data.ipynb #c3c00a79
@@ -112,26 +113,32 @@ def plot_char_counts(chars, counts, ax=None, title='Character frequencies'):
     return ax
 
 # %% ../nbs/00_data.ipynb #dafb81c3
-def _iter_text(path, chunk_bytes, hasher=None, pool=None):
+def _iter_text(path, chunk_bytes, hasher=None, pool=None, normalize=False):
     "Yield `(text, byte_offset)` chunks of a UTF-8 file (feeding `hasher`); `ChargptError` if binary or not UTF-8."
-    dec, offset = codecs.getincrementaldecoder('utf-8')(), 0
+    dec, offset, held = codecs.getincrementaldecoder('utf-8')(), 0, ''
     with open(path, 'rb') as f:
         while True:
             b = f.read(chunk_bytes)
             if hasher is not None: pool.submit(hasher.update, b) if pool else hasher.update(b)
             if b'\x00' in b: raise _binary_error(path)
+            pending = len(dec.getstate()[0])     # bytes of a character begun in the previous chunk
             try: s = dec.decode(b, final=not b)
-            except UnicodeDecodeError as e: raise _decode_error(path, e, offset) from None
+            except UnicodeDecodeError as e: raise _decode_error(path, e, offset - pending) from None
+            if normalize:                        # (a \r held back in case the next chunk starts with \n)
+                s = held + s
+                if offset == 0: s = s.removeprefix('\ufeff')
+                held = s[-1:] if b and s.endswith('\r') else ''
+                s = s[:len(s) - len(held)].replace('\r\n', '\n')
             if s: yield s, offset
             if not b: return
             offset += len(b)
 
 # %% ../nbs/00_data.ipynb #cb35ec7e
-def _count_chars(path, chunk_bytes):
+def _count_chars(path, chunk_bytes, normalize=False):
     "Pass 1: (total characters, code point -> count array, sha256 of the bytes)."
     counts, n, h = np.zeros(128, dtype=np.int64), 0, hashlib.sha256()
     with ThreadPoolExecutor(1) as pool:  # hashing runs beside counting (hashlib releases the GIL), in order
-        for s, _ in _iter_text(path, chunk_bytes, h, pool):
+        for s, _ in _iter_text(path, chunk_bytes, h, pool, normalize):
             cps = _codepoints(s)
             c = np.bincount(cps, minlength=len(counts))
             if len(c) > len(counts): c[:len(counts)] += counts; counts = c
@@ -149,11 +156,11 @@ def _split_sizes(n, val_fraction, block_size, path):
     return n_train, n_val
 
 # %% ../nbs/00_data.ipynb #014102f1
-def _write_ids(path, tok, n_train, tmp_train, tmp_val, chunk_bytes):
-    "Pass 2: encode chunk by chunk, writing the first `n_train` ids to `tmp_train` and the rest to `tmp_val`."
-    done, pending = 0, []
+def _write_ids(path, tok, n_train, tmp_train, tmp_val, chunk_bytes, normalize=False):
+    "Pass 2: encode chunk by chunk, writing the first `n_train` ids to `tmp_train` and the rest to `tmp_val`; `(characters, sha256)` read."
+    done, pending, h = 0, [], hashlib.sha256()
     with open(tmp_train, 'wb') as ft, open(tmp_val, 'wb') as fv, ThreadPoolExecutor(1) as pool:
-        for s, _ in _iter_text(path, chunk_bytes):
+        for s, _ in _iter_text(path, chunk_bytes, h, normalize=normalize):
             ids = tok.encode(s)
             k = max(0, min(len(ids), n_train - done))
             for fut in pending: fut.result()  # at most one chunk is being written while the next one encodes
@@ -161,9 +168,18 @@ def _write_ids(path, tok, n_train, tmp_train, tmp_val, chunk_bytes):
             done += len(ids)
         for fut in pending: fut.result()
         for f in (ft, fv): f.flush(); os.fsync(f.fileno())
+    return done, h.hexdigest()
 
 # %% ../nbs/00_data.ipynb #fa1680a6
-def prepare(input=None, out_dir='data/shakespeare_char', val_fraction=0.1, block_size=256, chunk_mb=4, quiet=True) -> dict:
+def _line_end_warnings(counts, name, normalize):
+    "Warn about characters Windows editors add (\\r of CRLF line ends, a byte-order mark) that would join the vocabulary."
+    if normalize: return
+    for cp, what in ((13, 'Windows line ends (\\r\\n): \\r'), (0xFEFF, 'a byte-order mark (U+FEFF)')):
+        if cp < len(counts) and counts[cp]:
+            warnings.warn(f'{name} has {what} becomes a character of the vocabulary; pass --normalize to drop it')
+
+def prepare(input=None, out_dir='data/shakespeare_char', val_fraction=0.1, block_size=256, chunk_mb=4, quiet=True,
+            normalize=False) -> dict:
     "Stream text file `input` (default tiny Shakespeare) into `out_dir`/{train.bin,val.bin,meta.json}; returns the meta."
     path = check_text_file(shakespeare_path() if input is None else input)
     name = path.name if input is None else input
@@ -172,39 +188,33 @@ def prepare(input=None, out_dir='data/shakespeare_char', val_fraction=0.1, block
     if path.resolve() in {(out/f).resolve() for f in ('train.bin', 'val.bin', 'meta.json')}:
         raise ChargptError(f'{name} is one of the files prepare writes in {out_dir}: choose another --out_dir')
     chunk = int(chunk_mb * 2**20)
-    n, counts, sha = _count_chars(path, chunk)
+    n, counts, sha = _count_chars(path, chunk, normalize)
     present = np.flatnonzero(counts)
     if len(present) > CharTokenizer.MAX_VOCAB:
         raise ChargptError(f'{name} has {len(present):,} distinct characters; at most {CharTokenizer.MAX_VOCAB:,} fit in uint16 ids')
     tok = CharTokenizer(chr(c) for c in present)
     n_train, n_val = _split_sizes(n, val_fraction, block_size, name)
-    out.mkdir(parents=True, exist_ok=True)
+    _line_end_warnings(counts, name, normalize)
     meta = dict(vocab=tok.chars, vocab_size=tok.vocab_size, counts=counts[present].tolist(), train_tokens=n_train,
-                val_tokens=n_val, source=path.name, sha256=sha, dtype='uint16')
-    tmps = {k: Path(tempfile.mkstemp(dir=out, prefix=f'.{k}.', suffix='.tmp')[1]) for k in ('train.bin', 'val.bin')}
-    for t in tmps.values(): os.chmod(t, plain_file_mode())
-    try:
-        _write_ids(path, tok, n_train, tmps['train.bin'], tmps['val.bin'], chunk)
-        for k, t in tmps.items(): os.replace(t, out/k)
-    finally:
-        for t in tmps.values(): t.unlink(missing_ok=True)
-    atomic_write(out/'meta.json', lambda f: f.write(json.dumps(meta, ensure_ascii=False, indent=1)), mode='w')
+                val_tokens=n_val, source=path.name, sha256=sha, dtype='uint16', normalized=bool(normalize))
+    with locked_dir(make_dir(out), f'{out_dir} is being prepared by another chargpt_prepare; wait for it to finish'):
+        remove_stale_stages(out)
+        stage = Path(tempfile.mkdtemp(dir=out, prefix='.prepare-'))
+        try:
+            if _write_ids(path, tok, n_train, stage/'train.bin', stage/'val.bin', chunk, normalize) != (n, sha):
+                raise ChargptError(f'{name} changed while it was being read: prepare it again once it is complete ({out_dir} is unchanged)')
+            for k in ('train.bin', 'val.bin'): os.chmod(stage/k, plain_file_mode())
+            atomic_write(stage/'meta.json', lambda f: f.write(json.dumps(meta, ensure_ascii=False, indent=1)), mode='w')
+            commit_dataset(stage, out)
+        except OSError as e: raise ChargptError(f'{os_error(e)} ({out_dir} is unchanged)') from None
+        finally: shutil.rmtree(stage, ignore_errors=True)
     if not quiet: print(f'prepared {path.name}: {n:,} characters, vocab {tok.vocab_size}, train {n_train:,}, val {n_val:,} -> {out}')
     return meta
 
 # %% ../nbs/00_data.ipynb #aad2bcfb
 def load_meta(data_dir) -> dict:
-    "The meta of a prepared `data_dir`, checked against the sizes of its `.bin` files."
-    d = Path(data_dir)
-    if not (d/'meta.json').is_file():
-        raise ChargptError(f'{data_dir} is not a prepared dataset (no meta.json); run `chargpt_prepare --out_dir {data_dir}` first')
-    try: meta = json.loads((d/'meta.json').read_text(encoding='utf-8'))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ChargptError(f'{d/"meta.json"} is corrupt ({e})') from None
-    for split in ('train', 'val'):
-        f, n = d/f'{split}.bin', meta.get(f'{split}_tokens')
-        if not f.is_file(): raise ChargptError(f'{f} is missing; prepare {data_dir} again')
-        if f.stat().st_size != 2 * (n or -1): raise ChargptError(f'{f} does not match meta.json ({f.stat().st_size} bytes for {n} tokens); prepare {data_dir} again')
-    return meta
+    "The meta of a prepared `data_dir`, checked (08's `read_meta`) against the sizes of its `.bin` files."
+    return read_meta(data_dir)
 
 @classmethod
 def _from_meta(cls, data_dir): return cls(load_meta(data_dir)['vocab'])
@@ -227,7 +237,7 @@ def load_split(data_dir, split) -> np.ndarray:
 # %% ../nbs/00_data.ipynb #ec0ea8d1
 def get_batch(split, batch_size, block_size, data_dir='data/shakespeare_char', device='cpu', generator=None):
     "`batch_size` random windows from `split`: `x` [B, T] and `y` = `x` shifted by one, both int64 on `device`."
-    data = load_split(data_dir, split)
+    data = data_dir.split(split) if isinstance(data_dir, Dataset) else load_split(data_dir, split)   # (08: an opened dataset)
     if len(data) < block_size + 1:
         raise ChargptError(f'the {split} split of {data_dir} has {len(data):,} tokens, fewer than block_size+1 = {block_size + 1}')
     ix = torch.randint(len(data) - block_size, (batch_size,), generator=generator).numpy()

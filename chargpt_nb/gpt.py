@@ -11,6 +11,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 
 import matplotlib.pyplot as plt
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -38,8 +39,9 @@ class GPTConfig:
     def __post_init__(self):
         for name in ('block_size', 'vocab_size', 'n_layer', 'n_head', 'n_embd'):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ChargptError(f'{name} must be a positive integer, got {v!r}')
+            setattr(self, name, int(v))
         check_heads(self.n_embd, self.n_head)
         if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) or not 0 <= self.dropout < 1:
             raise ChargptError(f'dropout must be a number in [0, 1), got {self.dropout!r}')
@@ -77,6 +79,13 @@ class Transformer(Embeddings):
             x = block(x, caches[i] if caches else None)      # (B, T, C)
         return self.ln_f(x)                                  # (B, T, C)
 
+# %% ../nbs/04_gpt.ipynb #00e318ff
+def _check_ids(idx:torch.Tensor, vocab_size:int):
+    "`ChargptError` unless `idx` holds integer ids in [0, vocab_size) (values checked on a CPU only: elsewhere it would wait for the device)."
+    if idx.dtype not in (torch.int64, torch.int32): raise ChargptError(f'idx must be integer token ids (int64), got {idx.dtype}')
+    if idx.device.type == 'cpu' and idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= vocab_size):
+        raise ChargptError(f'token ids must be in [0, {vocab_size}), got {int(idx.min())}..{int(idx.max())}')
+
 # %% ../nbs/04_gpt.ipynb #4358673b
 class GPT(nn.Module):
     "A character-level GPT: `transformer` (embeddings, blocks, final norm) and `lm_head`, tied to `transformer.wte`."
@@ -97,6 +106,7 @@ class GPT(nn.Module):
     def forward(self, idx, targets=None, caches:list[KVCache]|None=None):
         "(logits, loss): (B, T, V) logits and the cross-entropy with `targets`; else (B, 1, V) for the last position and None."
         if idx.dim() != 2: raise ChargptError(f'idx must be token ids of shape [B, T], got shape {list(idx.shape)}')
+        _check_ids(idx, self.config.vocab_size)
         x = self.transformer(idx, caches)                    # (B, T, C)
         if targets is None: return self.lm_head(x[:, -1:]), None   # (B, 1, V)
         logits = self.lm_head(x)                             # (B, T, V)

@@ -165,8 +165,8 @@ def make_optimizer(model:torch.nn.Module, cfg:TrainConfig, device_type:str='cpu'
 
 # %% ../nbs/05_train.ipynb #9730a5fc
 @torch.no_grad()
-def estimate_loss(model:torch.nn.Module, cfg:TrainConfig, device:str='cpu', ctx=None, seed:int=0) -> dict:
-    "Mean loss of `model` over `cfg.eval_iters` batches of each split: `{'train': ..., 'val': ...}`."
+def estimate_loss(model:torch.nn.Module, cfg:TrainConfig, device:str='cpu', ctx=None, seed:int=0, data=None, on_batch=None) -> dict:
+    "Mean loss of `model` over `cfg.eval_iters` batches of each split: `{'train': ..., 'val': ...}` (`data`: an opened dataset, 08; `on_batch(k, n)` after each batch)."
     was_training = model.training
     model.eval()
     out = {}
@@ -174,9 +174,10 @@ def estimate_loss(model:torch.nn.Module, cfg:TrainConfig, device:str='cpu', ctx=
         g = torch.Generator().manual_seed(seed)
         losses = torch.zeros(cfg.eval_iters, device=device)
         for k in range(cfg.eval_iters):
-            x, y = get_batch(split, cfg.batch_size, cfg.block_size, cfg.data_dir, device, g)
+            x, y = get_batch(split, cfg.batch_size, cfg.block_size, data or cfg.data_dir, device, g)
             with ctx or contextlib.nullcontext(): _, loss = model(x, y)
             losses[k] = loss.float()
+            if on_batch: on_batch(k + (split == 'val') * cfg.eval_iters + 1, 2 * cfg.eval_iters)
         out[split] = losses.mean().item()
     model.train(was_training)
     return out
