@@ -442,7 +442,7 @@ def chargpt_bench(
     device:str='cpu',        # cpu, cuda, cuda:N, mps or auto
     json:bool=False,         # Print the results as JSON instead of tables
     nanogpt:str=None,        # A nanoGPT checkout: run its own train.py and sample.py beside ours instead of the parts
-    quick:bool=False,        # With --nanogpt: one round of 2 steps (about 3 minutes) instead of two of 3 (about 10)
+    quick:bool=False,        # With --nanogpt: one round of 2 steps each (about 3 minutes) instead of two rounds of 3 with our float32 path
     preset:str='shakespeare_char',  # With --nanogpt: the model both sides train and sample (tiny for a smoke test)
 ):
     "Measure training, sampling and data preparation speed on this machine, against nanoGPT's way, in one table."
