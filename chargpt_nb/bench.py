@@ -10,7 +10,7 @@ __all__ = ['TRAIN_VARIANTS', 'PROFILE_KINDS', 'BUSY_SETTINGS', 'cpu_model', 'mac
            'time_profile', 'busy_machine', 'chargpt_bench']
 
 # %% ../nbs/07_bench.ipynb #84e1ae18
-import collections, contextlib, copy, csv, dataclasses, os, platform, re, resource, shutil, statistics, subprocess, sys, tempfile, time
+import collections, contextlib, copy, csv, dataclasses, math, os, platform, re, resource, shutil, statistics, subprocess, sys, tempfile, time
 from datetime import date
 from pathlib import Path
 
@@ -360,10 +360,11 @@ def side_by_side(nanogpt_dir, quick:bool=False, preset:str='shakespeare_char', i
             st['ours'].append(_our_sample_seconds(sampler, sample_tokens)); log(f'round {r + 1}: sampled')
     peak, flops = matmul_peak('float32'), train_flops_per_token(model.config) * cfg.tokens_per_iter
     med = {k: statistics.median(v) for k, v in tt.items()}
-    out['train'] = [dict(who=k, ms_per_iter=round(1000 * s), tokens_per_s=round(cfg.tokens_per_iter / s),
+    out['train'] = [dict(who=k, ms_per_iter=round(1000 * s, 1), tokens_per_s=round(cfg.tokens_per_iter / s),
                          vs_nanogpt=round(med['nanoGPT train.py'] / s, 2), mfu_fp32=round(flops / s / 1e9 / peak, 3),
                          steps=len(tt[k])) for k, s in med.items()]
     nano = statistics.median(n - z for n, z in zip(st['nanoGPT n'], st['nanoGPT 0']))
+    nano = nano if nano > 0 else math.nan            # start-up noise larger than the sampling: too few characters
     ours_s = statistics.median(st['ours'])
     out['sample'] = [dict(who='nanoGPT sample.py', chars_per_s=round(sample_tokens / nano, 1), vs_nanogpt=1.0,
                           how=f'process of {sample_tokens} minus process of 0'),

@@ -1,5 +1,5 @@
 "`chargpt_bench`: bad options get a one-line error and exit status 1 before anything is measured; `--nanogpt` runs nanoGPT's own scripts beside ours."
-import json, os, subprocess, sys
+import json, math, os, subprocess, sys
 from pathlib import Path
 
 import pytest
@@ -35,12 +35,14 @@ def test_not_a_nanogpt_checkout(tmp_path):
 def test_side_by_side_tiny():
     "nanoGPT's own train.py and sample.py run beside ours on the tiny preset; every figure is read back."
     r = subprocess.run([str(BIN/'chargpt_bench'), '--nanogpt', str(NANOGPT), '--quick', '--preset', 'tiny',
-                        '--sample_tokens', '20', '--json'], capture_output=True, text=True, timeout=600)
+                        '--sample_tokens', '100', '--json'], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout)
     train, sample = res['train'], res['sample']
     assert [row['who'] for row in train] == ['nanoGPT train.py', '+ chunked passes (default)']
     assert [row['steps'] for row in train] == [2, 2]                       # nanoGPT's first iteration is left out
     assert train[0]['vs_nanogpt'] == 1.0 and all(row['ms_per_iter'] > 0 and row['tokens_per_s'] > 0 for row in train)
-    assert sample[0]['who'] == 'nanoGPT sample.py' and all(row['chars_per_s'] > 0 for row in sample)
+    assert sample[0]['who'] == 'nanoGPT sample.py' and sample[1]['chars_per_s'] > 0
+    nano = sample[0]['chars_per_s']                  # NaN when start-up noise swamps the sampling time
+    assert nano > 0 or math.isnan(nano)
     assert 'tiny model, batch' in res['setting']
