@@ -26,7 +26,8 @@ from .gpt import GPT, GPTConfig
 from .train import SHAPE_FIELDS, TrainConfig, estimate_loss, get_lr, make_optimizer, train_step
 from .checkpoint import (CKPT_NAME, _clean_state_dict, _unwrap, load_checkpoint, model_from_checkpoint,
                                    rng_state, save_checkpoint, set_rng_state)
-from .speed import autocast_ctx, resolve_chunk_rows, resolve_device, resolve_precision, use_cheap_dropout
+from .speed import (autocast_ctx, resolve_chunk_rows, resolve_device, resolve_precision, thread_governor,
+                              use_cheap_dropout)
 
 # %% ../nbs/11_runner.ipynb #a8512470
 LOG_COLUMNS = ('iter', 'train_loss', 'val_loss', 'val_bpc', 'lr', 'ms_per_iter', 'tokens_per_s', 'elapsed_s', 'saved')
@@ -394,6 +395,7 @@ class _Run:
         self._announce(view)
         t0 = time.perf_counter() - self.train_time          # a resumed run continues the clock
         mark, loss = (time.perf_counter(), it), math.nan
+        gov = thread_governor(self.device)   # fewer threads while other processes take cores (10)
         try:
             while True:
                 elapsed, eval_cost = self._clock(t0)
@@ -407,12 +409,14 @@ class _Run:
                 batches = [get_batch('train', cfg.batch_size, cfg.block_size, self.data, self.device, self.gen)
                            for _ in range(cfg.gradient_accumulation_steps)]
                 l = train_step(self.model, self.optimizer, batches, self.ctx, self.scaler, cfg.grad_clip, lr, self.chunk_rows)
+                gov.step()
                 it = self.iter_num = it + 1
                 if it % cfg.log_interval == 0:
                     loss, = self._mean(l.item())
                     if not math.isfinite(loss): raise self._nonfinite('training loss', it)
                 view.update(int(elapsed) if budget else it - (self.resumed_at or 0), f'iter {it} loss {loss:.4f}')
         finally:
+            gov.close()
             view.close()
             if self.master and self.history: self._save_png()
         return self._summary()

@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['PRECISIONS', 'resolve_device', 'cpu_has_fast_bf16', 'has_int8_kernel', 'resolve_precision', 'autocast_ctx',
            'keep_mask', 'torch_dropout', 'dropout', 'CheapDropout', 'use_cheap_dropout', 'resolve_chunk_rows',
-           'Int8Linear', 'to_precision', 'precision_drift']
+           'Int8Linear', 'to_precision', 'precision_drift', 'cpu_seconds', 'ThreadGovernor', 'thread_governor']
 
 # %% ../nbs/10_speed.ipynb #e9833fd2
-import contextlib, copy, math, re
+import contextlib, copy, math, os, re, time
 from pathlib import Path
 
 import torch
@@ -53,8 +53,8 @@ def resolve_precision(dtype:str, device:str, task:str='train') -> str:
     allowed = PRECISIONS if task == 'sample' else DTYPES[1:]
     if dtype == 'auto':
         if kind == 'cuda': return 'bfloat16' if torch.cuda.is_bf16_supported() else 'float16'
-        if kind != 'cpu' or not cpu_has_fast_bf16(): return 'float32'
-        return 'int8' if task == 'sample' and has_int8_kernel() else 'bfloat16'
+        if kind == 'cpu' and task == 'sample' and has_int8_kernel(): return 'int8'   # decoding is memory-bound: see below
+        return 'bfloat16' if kind == 'cpu' and cpu_has_fast_bf16() else 'float32'
     if dtype not in allowed: raise ChargptError(f"dtype must be one of auto, {', '.join(allowed)}; got {dtype!r}")
     if dtype == 'float16' and kind == 'cpu':
         raise ChargptError(f"dtype float16 needs a GPU; on a CPU use {'int8, ' if task == 'sample' else ''}bfloat16 or float32")
@@ -160,3 +160,44 @@ def precision_drift(model, data_dir:str, precisions=('bfloat16', 'int8'), batche
             kl += (ref.exp() * (ref - lp)).sum(-1).mean().item() / batches
         rows.append(dict(precision=p, val_loss=round(loss, 4), kl_vs_float32=round(kl, 5)))
     return rows
+
+# %% ../nbs/10_speed.ipynb #4da02300
+def cpu_seconds():
+    "(wall clock, busy CPU seconds of the whole machine, CPU seconds of this process), or None where there is no /proc/stat."
+    try: ticks = [int(x) for x in open('/proc/stat').readline().split()[1:9]]   # user nice system idle iowait irq softirq steal
+    except (OSError, ValueError): return None
+    busy = sum(ticks) - ticks[3] - ticks[4]                                      # all but idle and iowait
+    return time.monotonic(), busy / os.sysconf('SC_CLK_TCK'), time.process_time()
+
+# %% ../nbs/10_speed.ipynb #f3794e7c
+class ThreadGovernor:
+    "Sets torch's thread count to the cores other processes leave free, re-read at most every `interval` seconds by `step`."
+    def __init__(self, enabled:bool=True, interval:float=2., read=cpu_seconds, cores:int=None, max_threads:int=None):
+        self.start = torch.get_num_threads()
+        self.max, self.cores = max_threads or self.start, cores or os.cpu_count()
+        self.interval, self.read = interval, read
+        self.last = read() if enabled else None
+
+    @staticmethod
+    def others(a, b) -> float:
+        "Cores that other processes kept busy between readings `a` and `b`."
+        return max(0., (b[1] - a[1]) - (b[2] - a[2])) / max(b[0] - a[0], 1e-9)
+
+    def step(self) -> int:
+        "After a training step: adjust the thread count if `interval` has passed; the count in use."
+        if self.last is not None:
+            now = self.read()
+            if now[0] - self.last[0] >= self.interval:
+                n = max(1, min(self.max, self.cores - round(self.others(self.last, now))))
+                if n != torch.get_num_threads(): torch.set_num_threads(n)
+                self.last = now
+        return torch.get_num_threads()
+
+    def close(self):
+        "Give back the thread count found at the start."
+        if self.last is not None: torch.set_num_threads(self.start)
+
+def thread_governor(device:str) -> ThreadGovernor:
+    "The trainer's governor (11): on for a CPU with more than one thread, unless `CHARGPT_GOVERNOR=off`; else it does nothing."
+    on = torch.device(device).type == 'cpu' and torch.get_num_threads() > 1 and os.environ.get('CHARGPT_GOVERNOR') != 'off'
+    return ThreadGovernor(enabled=on)
