@@ -22,7 +22,8 @@ from fastcore.script import call_parse
 from .files import ChargptError, cli_errors, shakespeare_path
 from .data import get_batch
 from .gpt import GPT, GPTConfig
-from .train import TrainConfig, estimate_loss, get_lr, make_optimizer, train_step
+from .train import TrainConfig, estimate_loss, get_lr, train_step
+from .modern import build_model, build_optimizer
 from .speed import (autocast_ctx, resolve_chunk_rows, resolve_device, resolve_precision, to_precision,
                               use_cheap_dropout)
 
@@ -79,9 +80,9 @@ class TrainVariant:
         self.dtype = resolve_precision(dtype, device)
         self.chunk_rows = resolve_chunk_rows(cfg.chunk_rows, device, cfg.block_size) if chunked else 0
         torch.manual_seed(cfg.seed)
-        self.model = GPT(dataclasses.replace(cfg.gpt_config(vocab_size), attn_kernel=kernel)).to(device).train()
+        self.model = build_model(dataclasses.replace(cfg.gpt_config(vocab_size), attn_kernel=kernel)).to(device).train()
         if ours: use_cheap_dropout(self.model)                   # the baseline keeps PyTorch's nn.Dropout
-        self.opt = make_optimizer(self.model, cfg, torch.device(device).type)
+        self.opt = build_optimizer(self.model, cfg, torch.device(device).type)
         self.ctx = autocast_ctx(device, self.dtype)
         self.scaler = torch.amp.GradScaler(torch.device(device).type, enabled=self.dtype == 'float16')
         g = torch.Generator().manual_seed(cfg.seed)
@@ -343,7 +344,7 @@ def side_by_side(nanogpt_dir, quick:bool=False, preset:str='shakespeare_char', i
         d = nanogpt_copy(nanogpt_dir, tmp)
         ours = [TrainVariant(n, cfg) for n in names]
         torch.manual_seed(cfg.seed)
-        model = GPT(cfg.gpt_config(65)).eval()
+        model = build_model(cfg.gpt_config(65)).eval()
         nanogpt_checkpoint(model, d)
         prec = resolve_precision('auto', 'cpu', 'sample')                   # what `chargpt_sample` uses here
         sampler = to_precision(copy.deepcopy(model), prec)
@@ -412,7 +413,7 @@ def time_profile(fn, per:int=1, unit:str='ms') -> list:
 # %% ../nbs/07_bench.ipynb #08833668
 BUSY_SETTINGS = {'governor (default)': {}, 'fixed, all cores': dict(CHARGPT_GOVERNOR='off'), 'fixed, 1': dict(OMP_NUM_THREADS='1')}
 
-def busy_machine(data_dir, iters:int=120, preset:str='cpu') -> list:
+def busy_machine(data_dir, iters:int=120, preset:str='cpu_gpt2') -> list:
     "ms/iter of `chargpt_train --preset preset` for `iters` steps, quiet and beside one CPU-burning process, for each of `BUSY_SETTINGS`."
     rows = []
     for busy in (False, True):

@@ -21,6 +21,7 @@ import safetensors.torch as st
 from .files import ChargptError, atomic_write, plain_file_mode, sha256_file
 from .data import CharTokenizer
 from .gpt import GPT, GPTConfig
+from .modern import build_model
 
 # %% ../nbs/09_checkpoint.ipynb #43d93661
 CKPT_NAME, CKPT_FORMAT = 'ckpt.pt', 1
@@ -172,7 +173,7 @@ def model_from_checkpoint(ckpt, device:str='cpu') -> tuple:
     "`(model, tokenizer)` from a checkpoint dict or path: a `GPT` in eval mode on `device` and its `CharTokenizer`."
     if not isinstance(ckpt, dict): ckpt = load_checkpoint(ckpt, device)
     try:
-        model = GPT(GPTConfig(**ckpt['model_config']))
+        model = build_model(GPTConfig(**ckpt['model_config']))
         model.load_state_dict(_clean_state_dict(ckpt['model']))
     except (TypeError, RuntimeError, KeyError) as e:
         raise ChargptError(f'the checkpoint weights do not match its model config ({_one_line(e)})') from None
@@ -183,11 +184,14 @@ MODEL_FORMAT = 'chargpt_nb-model-1'
 TIED = ('lm_head.weight',)   # the same tensor as transformer.wte.weight (04): stored once, under that name
 PRETRAINED = Path(chargpt_nb.__file__).parent/'pretrained'   # the models shipped inside the package
 
+def _tied(model) -> bool: return model.lm_head.weight is model.transformer.wte.weight   # (15's `untied` variant: not)
+
 def save_model(model, tok:CharTokenizer, out_dir, info:dict|None=None) -> Path:
     "Write `model` as `out_dir`/model.safetensors + config.json + vocab.json; `info` is recorded in config.json."
     raw, d = _unwrap(model), Path(out_dir)
     d.mkdir(parents=True, exist_ok=True)
-    weights = {k: v.detach().contiguous() for k, v in raw.state_dict().items() if k not in TIED}   # each tensor once
+    skip = TIED if _tied(raw) else ()
+    weights = {k: v.detach().contiguous() for k, v in raw.state_dict().items() if k not in skip}   # each tensor once
     atomic_write(d/'model.safetensors', lambda f: f.write(st.save(weights, metadata={'format': MODEL_FORMAT})))
     return _save_config(raw, tok, d, info)
 
@@ -211,14 +215,15 @@ def _load_model_dir(d:Path, device:str) -> tuple:
         if not (d/f).is_file(): raise ChargptError(f'{d} is not a complete model folder (no {f})')
     cfg = _read_json(d/'config.json')
     if cfg.get('format') != MODEL_FORMAT: raise ChargptError(f'{d/"config.json"} has format {cfg.get("format")!r}, expected {MODEL_FORMAT!r}')
-    try: model = GPT(GPTConfig(**cfg['model_config']))
+    try: model = build_model(GPTConfig(**cfg['model_config']))
     except (TypeError, KeyError) as e: raise ChargptError(f'{d/"config.json"} has no valid model_config ({_one_line(e)})') from None
     tok = CharTokenizer.load(d/'vocab.json')
     if tok.vocab_size != model.config.vocab_size:
         raise ChargptError(f'{d/"vocab.json"} has {tok.vocab_size} characters but the model was built for {model.config.vocab_size}')
     try:
         missing, unexpected = model.load_state_dict(st.load_file(d/'model.safetensors'), strict=False)
-        if set(missing) != set(TIED) or unexpected: raise KeyError(f'missing {sorted(set(missing) - set(TIED))}, unexpected {unexpected}')
+        tied = set(TIED) if _tied(model) else set()
+        if set(missing) != tied or unexpected: raise KeyError(f'missing {sorted(set(missing) - tied)}, unexpected {unexpected}')
     except Exception as e: raise ChargptError(f'{d/"model.safetensors"} does not fit config.json or is corrupt ({_one_line(e)})') from None
     return model.to(device).eval(), tok
 

@@ -23,7 +23,8 @@ from matplotlib.figure import Figure
 from .files import ChargptError, atomic_write, open_dataset, os_error
 from .data import get_batch
 from .gpt import GPT, GPTConfig
-from .train import SHAPE_FIELDS, TrainConfig, estimate_loss, get_lr, make_optimizer, train_step
+from .train import SHAPE_FIELDS, TrainConfig, estimate_loss, get_lr, train_step
+from .modern import build_model, build_optimizer
 from .checkpoint import (CKPT_NAME, _clean_state_dict, _unwrap, load_checkpoint, model_from_checkpoint,
                                    rng_state, save_checkpoint, set_rng_state)
 from .speed import (autocast_ctx, resolve_chunk_rows, resolve_device, resolve_precision, thread_governor,
@@ -137,10 +138,13 @@ def _check_data(cfg:TrainConfig):
     return data
 
 def param_count(c:GPTConfig) -> int:
-    "The number of parameters `GPT(c)` will have (the tied head once), without building it."
+    "The number of parameters the model of `c` will have (a tied head once), without building it."
+    v = set(filter(None, c.variants.split(',')))
     C, L = c.n_embd, c.n_layer
-    per_block = 12 * C * C + 2 * C + (11 * C if c.bias else 0)   # attention 4C², MLP 8C², two layer norms (+ biases)
-    return L * per_block + C * (2 if c.bias else 1) + (c.vocab_size + c.block_size) * C
+    norm = C if 'rmsnorm' in v or not c.bias else 2 * C     # one layer norm: a gain (and a bias); an RMSNorm: a gain
+    per_block = 12 * C * C + 2 * norm + (9 * C if c.bias else 0) + (2 * (C // c.n_head) if 'qk_norm' in v else 0)
+    tables = c.vocab_size * C * (2 if 'untied' in v else 1) + (0 if 'rope' in v else c.block_size * C)   # wte (lm_head), wpe
+    return L * per_block + norm + tables
 
 def train_memory(cfg:TrainConfig, vocab_size:int, chunk_rows:int) -> dict:
     "Rough bytes a run needs, by part: weights + gradients + AdamW moments (float32), activations of one pass, the step's batches."
@@ -242,7 +246,7 @@ class _Run:
                                'or choose another --out_dir')
         _check_memory(cfg, self.meta['vocab_size'], self.device, resolve_chunk_rows(cfg.chunk_rows, self.device, cfg.block_size))
         torch.manual_seed(cfg.seed)  # the same initial weights in every process
-        self.raw = GPT(cfg.gpt_config(self.meta['vocab_size'])).to(self.device)
+        self.raw = build_model(cfg.gpt_config(self.meta['vocab_size'])).to(self.device)   # 04's GPT, or 15's variants
         use_cheap_dropout(self.raw)                    # a CPU draws dropout masks from cheap random bits (10)
         _check_out_dir(self.out, 2 * _ckpt_bytes(self.raw))
         self.lock = _lock_dir(self.out) if self.master else None   # one run per out_dir; released by `close`
@@ -252,7 +256,7 @@ class _Run:
     def _setup(self, ck):
         cfg = self.cfg
         if self.master: _remove_stale_temps(self.out)                  # (under the lock: no other run is writing)
-        self.optimizer = make_optimizer(self.raw, cfg, torch.device(self.device).type)
+        self.optimizer = build_optimizer(self.raw, cfg, torch.device(self.device).type)   # AdamW, or Muon + AdamW (15)
         self.scaler = torch.amp.GradScaler(torch.device(self.device).type, enabled=self.dtype == 'float16')
         self.ctx = autocast_ctx(self.device, self.dtype)
         self.chunk_rows = resolve_chunk_rows(cfg.chunk_rows, self.device, cfg.block_size)
@@ -274,8 +278,11 @@ class _Run:
             raise ChargptError(f'nothing to resume: {self.ckpt_path} does not exist (drop --resume to start a new run)')
         ck = load_checkpoint(self.ckpt_path, 'cpu')
         old, cfg = ck['config'], self.cfg
-        if diff := [f'{k} {old.get(k)!r} -> {getattr(cfg, k)!r}' for k in SHAPE_FIELDS if old.get(k) != getattr(cfg, k)]:
+        was = lambda k: old.get(k, TrainConfig.__dataclass_fields__[k].default)   # (fields added since: their default)
+        if diff := [f'{k} {was(k)!r} -> {getattr(cfg, k)!r}' for k in SHAPE_FIELDS if was(k) != getattr(cfg, k)]:
             raise ChargptError(f'cannot resume {self.ckpt_path}: its model has a different shape ({"; ".join(diff)})')
+        if was('optimizer') != cfg.optimizer:
+            raise ChargptError(f"cannot resume {self.ckpt_path}: it was trained with --optimizer {was('optimizer')}, not {cfg.optimizer}")
         if ck['vocab'] != self.meta['vocab']:
             raise ChargptError(f'cannot resume {self.ckpt_path}: {cfg.data_dir} has a different vocabulary '
                                f'({self.meta["vocab_size"]} characters) from the checkpoint ({len(ck["vocab"])} characters)')

@@ -137,3 +137,34 @@ def test_try_it_page(site):
     p = next_token_probs(logits, settings[0], settings[1] or None)[0]
     assert [c for c, _ in first] == [tok.chars[i] for i in p.topk(10).indices.tolist()]
     for c, v in first: assert abs(p[tok.chars.index(c)].item() - v) < 1e-3, (c, v)
+
+
+def test_try_it_variants(tmp_path):
+    "tryit.js against PyTorch for every variant of 15 at once, on random weights: the logits of each of 40 positions."
+    import json, torch
+    if not docsite.CHROMIUM: pytest.skip('no Chromium installed (Debian: apt-get install chromium)')
+    from chargpt_nb.checkpoint import save_model
+    from chargpt_nb.data import CharTokenizer
+    from chargpt_nb.gpt import VARIANTS, GPTConfig
+    from chargpt_nb.modern import build_model
+    torch.manual_seed(0)
+    model = build_model(GPTConfig(block_size=64, vocab_size=65, n_layer=2, n_head=4, n_embd=64, dropout=0., variants=','.join(VARIANTS))).eval()
+    with torch.no_grad():
+        for p in model.parameters(): p.add_(0.3 * torch.randn_like(p))   # away from the zero and unit initialisations
+    tok = CharTokenizer(sorted({chr(c) for c in range(32, 97)}))
+    save_model(model, tok, tmp_path/'model')
+    (tmp_path/'model.js').write_text(docsite.model_js(tmp_path/'model'), encoding='utf-8')
+    (tmp_path/'tryit.js').write_text((ROOT/'tools'/'tryit'/'tryit.js').read_text(encoding='utf-8'), encoding='utf-8')
+    ids = torch.randint(0, 65, (1, 40), generator=torch.Generator().manual_seed(1))
+    (tmp_path/'page.html').write_text('<p id="ready"></p><select id="layer"></select><select id="head"></select><button id="sample"></button>'
+                                      '<script src="model.js"></script><script src="tryit.js"></script>', encoding='utf-8')
+    with docsite.serve(tmp_path) as base, docsite.chromium() as browser:
+        page, errors = browser.new_page(), []
+        page.on('pageerror', lambda e: errors.append(str(e)))
+        page.goto(base + 'page.html')
+        js = page.evaluate('ids => ids.map((_, t) => Array.from(window.chargpt.run(ids.slice(0, t + 1))))', ids[0].tolist())
+        ready = page.inner_text('#ready')
+    assert not errors, errors
+    assert ', '.join(VARIANTS) in ready, ready
+    with torch.no_grad(): want = model(ids, ids)[0][0]                    # (T, V): the logits of every position
+    assert (torch.tensor(js) - want).abs().max().item() < 1e-3

@@ -60,10 +60,10 @@ def page_md(nb, fm, names, site_url):
     if fm.get('description'): head += f'<p class="description" markdown="1">{fix_md(fm["description"])}</p>\n\n'
     return head + body, images
 
-def model_js(name='shakespeare-cpu') -> str:
-    "The shipped model for the browser: `window.CHARGPT_MODEL` = its config, vocabulary and safetensors file (base64)."
+def model_js(d=ROOT/'chargpt_nb'/'pretrained'/'shakespeare-cpu') -> str:
+    "A model folder (default: the shipped model) for the browser: `window.CHARGPT_MODEL` = its config, vocabulary and safetensors file (base64)."
     import base64
-    d = ROOT/'chargpt_nb'/'pretrained'/name
+    d = Path(d)
     cfg = json.loads((d/'config.json').read_text(encoding='utf-8'))
     vocab = json.loads((d/'vocab.json').read_text(encoding='utf-8'))['vocab']
     model = dict(config=cfg['model_config'], vocab=vocab, safetensors=base64.b64encode((d/'model.safetensors').read_bytes()).decode())

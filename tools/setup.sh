@@ -16,17 +16,17 @@ has_torch() { "$VPY" -c 'import torch' >/dev/null 2>&1; }
 if ! has_torch; then
   if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
     echo "setup: NVIDIA GPU found, installing CUDA torch"
-    pip install "torch>=2.1"
+    pip install "torch>=2.9"
   else
     echo "setup: no CUDA GPU, installing a CPU build of torch"
     # 1. a CPU wheel that pip can already see offline (a wheelhouse in pip's find-links), then its dependencies;
     # 2. otherwise PyTorch's CPU index (Linux/Windows); macOS wheels on PyPI are CPU builds already.
-    if "$VPY" -m pip install -q --disable-pip-version-check --no-index --no-deps "torch>=2.1" >/dev/null 2>&1; then
+    if "$VPY" -m pip install -q --disable-pip-version-check --no-index --no-deps "torch>=2.9" >/dev/null 2>&1; then
       pip install -q "torch==$("$VPY" -c 'import importlib.metadata as m; print(m.version("torch"))')"
     elif [ "$(uname -s)" = Darwin ]; then
-      pip install -q "torch>=2.1"
+      pip install -q "torch>=2.9"
     else
-      pip install -q "torch>=2.1" --index-url https://download.pytorch.org/whl/cpu --extra-index-url https://pypi.org/simple
+      pip install -q "torch>=2.9" --index-url https://download.pytorch.org/whl/cpu --extra-index-url https://pypi.org/simple
     fi
   fi
 fi

@@ -1,7 +1,8 @@
-"""Turn a finished `cpu`-preset run into the model shipped with the package (chargpt_nb/pretrained/shakespeare-cpu).
+"""Turn a finished 10-minute run into a model shipped with the package (chargpt_nb/pretrained/NAME).
 
     bash run.sh                                  # or: chargpt_train --preset cpu --data_dir data/shakespeare_char --out_dir out-cpu
     .venv/bin/python tools/ship_model.py out-cpu # -> chargpt_nb/pretrained/shakespeare-cpu/{model.safetensors,config.json,vocab.json,README.md}
+    .venv/bin/python tools/ship_model.py out-cpu-gpt2 shakespeare-cpu-gpt2 cpu_gpt2   # the lesson's model (01, 06)
 
 The run's own figures (iterations, best val loss, time) come from its checkpoint and log.csv; the machine is read here."""
 import json, sys
@@ -15,14 +16,16 @@ from chargpt_nb.files import sha256_file
 from chargpt_nb.runner import read_log
 from chargpt_nb.speed import cpu_has_fast_bf16, resolve_precision
 
-COMMAND = 'chargpt_train --preset cpu --data_dir data/shakespeare_char --out_dir out-cpu'
+DESIGN = {'cpu': "The `cpu` preset: the modern recipe of 15 · What changed since GPT-2",
+          'cpu_gpt2': "The `cpu_gpt2` preset: GPT-2's design, as 01-04 build it (the lesson's model, which 01 and 06 look inside)"}
 
-def main(run_dir='out-cpu', name='shakespeare-cpu'):
+def main(run_dir='out-cpu', name='shakespeare-cpu', preset='cpu'):
+    command = f'chargpt_train --preset {preset} --data_dir data/shakespeare_char --out_dir {run_dir}'
     ck = load_checkpoint(run_dir)
     model, tok = model_from_checkpoint(ck)
     rows = read_log(Path(run_dir)/'log.csv')
     best = min(rows, key=lambda r: r['val_loss'])
-    info = dict(command=COMMAND, trained=str(date.today()), machine=f"{cpu_model()} ({'with' if cpu_has_fast_bf16() else 'without'} bfloat16 instructions), {torch.get_num_threads()} threads, torch {torch.__version__}",
+    info = dict(command=command, trained=str(date.today()), machine=f"{cpu_model()} ({'with' if cpu_has_fast_bf16() else 'without'} bfloat16 instructions), {torch.get_num_threads()} threads, torch {torch.__version__}",
                 precision=resolve_precision(ck['config']['dtype'], 'cpu'),
                 iterations=int(rows[-1]['iter']), minutes=round(rows[-1]['elapsed_s'] / 60, 1),
                 saved_iter=int(ck['iter_num']), val_loss=round(ck['val_loss'], 4), best_val_loss=round(best['val_loss'], 4),
@@ -33,11 +36,11 @@ def main(run_dir='out-cpu', name='shakespeare-cpu'):
     assert sha256_file(out/'model.safetensors') == info['weights_sha256']
     (out/'README.md').write_text(f"""# {name}
 
-The `cpu` preset of chargpt_nb trained for its 10-minute budget on tiny Shakespeare, saved with `save_model`
+{DESIGN[preset]}, trained for its 10-minute budget on tiny Shakespeare, saved with `save_model`
 (09 · Checkpoints). Load it with `chargpt_nb.checkpoint.load_model('{name}')` or sample from it with
 `chargpt_sample --out_dir {name}`.
 
-- command: `{COMMAND}`, then `python tools/ship_model.py out-cpu`
+- command: `{command}`, then `python tools/ship_model.py {run_dir} {name} {preset}`
 - trained: {info['trained']} on {info['machine']}
 - {info['iterations']:,} iterations in {info['minutes']} minutes; the weights are those of iteration {info['saved_iter']:,}
 - val loss {info['val_loss']} nats per character ({info['val_bits_per_char']} bits), train loss {info['train_loss']}

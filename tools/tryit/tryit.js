@@ -6,6 +6,8 @@
   const M = window.CHARGPT_MODEL;
   const cfg = M.config, V = cfg.vocab_size, C = cfg.n_embd, L = cfg.n_layer, H = cfg.n_head, HS = C / H, BS = cfg.block_size;
   const chars = M.vocab, stoi = new Map(chars.map((c, i) => [c, i]));
+  const variants = new Set((cfg.variants || '').split(',').filter(Boolean));   // 15 · What changed since GPT-2
+  const has = name => variants.has(name);
 
   // safetensors: 8-byte little-endian header length, a JSON header, then the raw tensors
   const bytes = Uint8Array.from(atob(M.safetensors), c => c.charCodeAt(0));
@@ -29,6 +31,21 @@
     for (let i = 0; i < x.length; i++) y[i] = (x[i] - mean) * s * g[i];
     return y;
   }
+  function rmsNorm(x, g) {                            // nn.RMSNorm: no mean subtracted, eps float32's machine epsilon
+    let ms = 0;
+    for (let i = 0; i < x.length; i++) ms += x[i] * x[i];
+    const s = 1 / Math.sqrt(ms / x.length + 1.1920928955078125e-7), y = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i++) y[i] = x[i] * s * g[i];
+    return y;
+  }
+  const norm = has('rmsnorm') ? rmsNorm : layerNorm;
+  const HALF = HS / 2, FREQ = Float32Array.from({length: HALF}, (_, i) => Math.pow(10000, -2 * i / HS));
+  function rotate(x, o, p) {                          // rotary positions: pair (i, i + HS/2) of x[o ..] turned by p·FREQ[i]
+    for (let i = 0; i < HALF; i++) {
+      const a = Math.fround(p * FREQ[i]), c = Math.cos(a), s = Math.sin(a), x1 = x[o + i], x2 = x[o + HALF + i];
+      x[o + i] = x1 * c - x2 * s; x[o + HALF + i] = x1 * s + x2 * c;
+    }
+  }
   function matvec(Wt, x, rows) {                      // y = W x for a PyTorch Linear weight W [rows, x.length]
     const cols = x.length, y = new Float32Array(rows);
     for (let r = 0; r < rows; r++) { let s = 0; const o = r * cols; for (let c = 0; c < cols; c++) s += Wt[o + c] * x[c]; y[r] = s; }
@@ -39,19 +56,27 @@
     const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
     return x >= 0 ? y : -y;
   }
-  const gelu = x => 0.5 * x * (1 + erf(x / Math.SQRT2));
+  const act = has('relu2') ? x => x > 0 ? x * x : 0 : x => 0.5 * x * (1 + erf(x / Math.SQRT2));   // ReLU², or GELU
+  const head = has('untied') ? 'lm_head.weight' : 'transformer.wte.weight';        // tied: the head is wte
+  const SOFTCAP = 15;                                 // chargpt_nb.modern.SOFTCAP
 
   // the key/value cache: per layer, keys and values of every position so far, [BS, C] each
   const K = Array.from({length: L}, () => new Float32Array(BS * C)), Vc = Array.from({length: L}, () => new Float32Array(BS * C));
   let pos = 0, lastAtt = null;
 
   function step(tok) {                                // feed one token at position `pos`; logits [V] of the next one
-    const x = new Float32Array(C), wte = w('transformer.wte.weight'), wpe = w('transformer.wpe.weight');
-    for (let i = 0; i < C; i++) x[i] = wte[tok * C + i] + wpe[pos * C + i];
+    const x = new Float32Array(C), wte = w('transformer.wte.weight'), wpe = has('rope') ? null : w('transformer.wpe.weight');
+    for (let i = 0; i < C; i++) x[i] = wte[tok * C + i] + (wpe ? wpe[pos * C + i] : 0);   // rope: positions enter in attention
     lastAtt = [];
     for (let l = 0; l < L; l++) {
       const p = `transformer.h.${l}.`;
-      const qkv = matvec(w(p + 'attn.c_attn.weight'), layerNorm(x, w(p + 'ln_1.weight')), 3 * C);
+      const qkv = matvec(w(p + 'attn.c_attn.weight'), norm(x, w(p + 'ln_1.weight')), 3 * C);
+      for (let h = 0; h < H; h++) {                   // per head: QK-norm, then rotary positions, on q and k
+        for (const [o, g] of [[h * HS, 'attn.q_norm.weight'], [C + h * HS, 'attn.k_norm.weight']]) {
+          if (has('qk_norm')) qkv.set(rmsNorm(qkv.subarray(o, o + HS), w(p + g)), o);
+          if (has('rope')) rotate(qkv, o, pos);
+        }
+      }
       K[l].set(qkv.subarray(C, 2 * C), pos * C); Vc[l].set(qkv.subarray(2 * C), pos * C);
       const y = new Float32Array(C), att = [];
       for (let h = 0; h < H; h++) {                   // head h: columns h*HS .. (h+1)*HS of q, k, v
@@ -73,12 +98,13 @@
       lastAtt.push(att);
       const a = matvec(w(p + 'attn.c_proj.weight'), y, C);
       for (let i = 0; i < C; i++) x[i] += a[i];
-      const hdn = matvec(w(p + 'mlp.c_fc.weight'), layerNorm(x, w(p + 'ln_2.weight')), 4 * C).map(gelu);
+      const hdn = matvec(w(p + 'mlp.c_fc.weight'), norm(x, w(p + 'ln_2.weight')), 4 * C).map(act);
       const m = matvec(w(p + 'mlp.c_proj.weight'), hdn, C);
       for (let i = 0; i < C; i++) x[i] += m[i];
     }
     pos += 1;
-    return matvec(w('transformer.wte.weight'), layerNorm(x, w('transformer.ln_f.weight')), V);   // lm_head is wte
+    const logits = matvec(w(head), norm(x, w('transformer.ln_f.weight')), V);
+    return has('softcap') ? logits.map(z => SOFTCAP * Math.tanh(z / SOFTCAP)) : logits;
   }
 
   function run(ids) {                                 // a fresh cache filled with `ids`; logits after the last one
@@ -162,6 +188,6 @@
   for (let l = 0; l < L; l++) $('layer').add(new Option(`layer ${l}`, l));
   for (let h = 0; h < H; h++) $('head').add(new Option(`head ${h}`, h));
   $('sample').addEventListener('click', generate);
-  $('ready').textContent = `model loaded: ${L} layers, ${H} heads, width ${C}, context ${BS}, ${V} characters`;
+  $('ready').textContent = `model loaded: ${L} layers, ${H} heads, width ${C}, context ${BS}, ${V} characters${variants.size ? '; ' + [...variants].join(', ') : ''}`;
   window.chargpt = {run, step, probs, chars};        // for tests and the curious
 })();
