@@ -55,7 +55,7 @@ BAD_ARGS = {
     'min_lr':               (['--min_lr', '1', '--learning_rate', '0.1'], 'min_lr (1.0) must not exceed learning_rate'),
     'zero eval_iters':      (['--eval_iters', '0'], 'eval_iters must be at least 1'),
     'non-finite lr':        (['--learning_rate', 'nan'], 'learning_rate must be a finite float'),
-    'unknown preset':       (['--preset', 'huge'], "unknown preset 'huge'; choose one of: shakespeare_char, cpu, tiny"),
+    'unknown preset':       (['--preset', 'huge'], "unknown preset 'huge'; choose one of: shakespeare_char, cpu, cpu_gpt2, tiny"),
     'unknown field':        (['--n_layers', '2'], 'unknown option --n_layers (did you mean --n_layer?)'),
     'abbreviated field':    (['--n_lay', '2'], 'unknown option --n_lay'),
     'stray argument':       (['extra'], "unexpected argument 'extra'"),
