@@ -24,7 +24,7 @@ from .block import Block
 from .embeddings import Embeddings
 
 # %% ../nbs/04_gpt.ipynb #b3aaa6cf
-VARIANTS = ('rope', 'qk_norm', 'rmsnorm', 'relu2', 'untied', 'zero_init', 'softcap')   # built and measured in 15
+VARIANTS = ('rope', 'qk_norm', 'rmsnorm', 'relu2', 'untied', 'zero_init', 'softcap')   # built in 15, measured in 16
 
 def check_variants(names) -> str:
     "The variant names in `names` (comma-separated) in `VARIANTS` order, joined by commas; `ChargptError` for an unknown one."

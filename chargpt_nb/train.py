@@ -124,7 +124,7 @@ _CPU = dict(block_size=128, n_layer=4, n_head=4, n_embd=128, dropout=0.0, batch_
             warmup_iters=100, eval_interval=1000, eval_iters=50, log_interval=10)
 PRESETS = {
     'shakespeare_char': dict(_model_preset('shakespeare_char'), out_dir='out-shakespeare-char'),
-    'cpu': dict(_CPU, variants='rope,relu2', optimizer='muon', out_dir='out-cpu'),   # the winner of 15's measurements
+    'cpu': dict(_CPU, variants='rope,relu2', optimizer='muon', out_dir='out-cpu'),   # the winner of 16's measurements
     'cpu_gpt2': dict(_CPU, out_dir='out-cpu-gpt2'),   # the cpu preset's size with GPT-2's design and AdamW, as 01-04 build it
     'tiny': dict(_model_preset('tiny'), dropout=0.1, out_dir='out-tiny', batch_size=8, max_iters=40, warmup_iters=5,
                  lr_decay_iters=40, min_lr=1e-4, eval_interval=10, eval_iters=4, log_interval=1),
