@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .files import ChargptError
+from .data import ChargptError
 
 # %% ../nbs/02_attention.ipynb #2de5a871
 def plot_attention(att, labels=None, titles=None, figsize=None):
@@ -75,7 +75,7 @@ class KVCache:
 ATTN_KERNELS = ('auto', 'sdpa', 'manual')
 
 def check_heads(n_embd:int, n_head:int):
-    "`ChargptError` unless the width `n_embd` splits evenly into `n_head` heads (the model, its config and a run's config all ask this)."
+    "`ChargptError` unless the width `n_embd` splits evenly into `n_head` heads (asked wherever a model or its config is made)."
     if n_embd % n_head: raise ChargptError(f'n_embd ({n_embd}) must be divisible by n_head ({n_head})')
 
 class CausalSelfAttention(nn.Module):
@@ -101,13 +101,18 @@ class CausalSelfAttention(nn.Module):
         "Attention output (B, T, C) for `x` (B, T, C); with a `cache`, `x` continues the cached positions."
         B, T, C = x.shape
         q, k, v = self.qkv(x)                        # (B, nh, T, hs) each
-        start = 0
+        start = cache.n if cache is not None else 0  # the position of x's first token
+        q, k = self.position(q, k, start)            # (unchanged here; 15's variants rotate or normalise them)
         if cache is not None:
-            start = cache.n; k, v = cache.update(k, v)   # (B, nh, start+T, hs): past and new
+            k, v = cache.update(k, v)                # (B, nh, start+T, hs): past and new
             q = q.to(k.dtype)                        # a cache may keep a wider dtype (see `KVCache`)
         y = self._attend(q, k, v, start).to(x.dtype) # (B, nh, T, hs)
         y = y.transpose(1, 2).reshape(B, T, C)       # (B, T, nh, hs) -> (B, T, C): heads side by side
         return self.resid_dropout(self.c_proj(y))    # (B, T, C)
+
+    def position(self, q, k, start:int):
+        "Queries and keys of positions `start..start+T-1` before they meet: as they are (the positions came in with `wpe`)."
+        return q, k
 
     def _attend(self, q, k, v, start:int):
         "Queries at positions `start..start+T-1` attend to keys at `0..start+T-1`. (B, nh, T, hs)"

@@ -11,8 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .files import ChargptError
-from .data import char_label
+from .data import ChargptError, char_label
 
 # %% ../nbs/01_embeddings.ipynb #90f79d79
 class Embeddings(nn.Module):
@@ -34,6 +33,7 @@ class Embeddings(nn.Module):
             raise ChargptError(f'the input has {T} tokens{past}, more than block_size={self.block_size}; '
                                f'crop it to its last {self.block_size - start}')
         tok = self.wte(idx)                          # (B, T, C)
+        if self.wpe is None: return self.drop(tok)   # (a model whose positions enter inside attention instead, 15)
         pos = self.wpe.weight[start:start + T]       # (T, C): a slice, no index tensor to build
         return self.drop(tok + pos)                  # (B, T, C); pos broadcasts over the batch
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-BIN = Path(sys.executable).parent
+from conftest import BIN, run_main
 
 
 @pytest.mark.parametrize('args, msg', [
@@ -16,8 +16,7 @@ BIN = Path(sys.executable).parent
     (['--device', 'tpu'], "device must be auto, cpu, mps, cuda or cuda:N, got 'tpu'"),
 ])
 def test_bad_options(args, msg):
-    r = subprocess.run([str(BIN/'chargpt_bench'), *map(str, args)], capture_output=True, text=True, timeout=120,
-                       env=dict(os.environ, OMP_NUM_THREADS='1'))
+    r = run_main('chargpt_bench', *args)
     assert r.returncode == 1 and r.stdout == ''
     assert r.stderr.strip() == f'error: {msg}', r.stderr
 
@@ -26,7 +25,7 @@ NANOGPT = Path(__file__).resolve().parents[2]/'shared'/'reference'/'nanoGPT'   #
 
 
 def test_not_a_nanogpt_checkout(tmp_path):
-    r = subprocess.run([str(BIN/'chargpt_bench'), '--nanogpt', str(tmp_path)], capture_output=True, text=True, timeout=120)
+    r = run_main('chargpt_bench', '--nanogpt', tmp_path)
     assert r.returncode == 1 and r.stdout == ''
     assert r.stderr.startswith('error: ') and 'is not a nanoGPT checkout' in r.stderr, r.stderr
 

@@ -1,19 +1,14 @@
 "`chargpt_export` as a user runs it: both formats, and a one-line error for every bad input."
-import os, subprocess, sys
-from pathlib import Path
+import os
 
 import numpy as np
 import torch
 
-from chargpt_nb.checkpoint import AllLogits, load_model
-
-BIN = Path(sys.executable).parent
-ENV = dict(os.environ, PYTHONUNBUFFERED='1')
+from conftest import run_main
+from chargpt_nb.tool.checkpoint import AllLogits, load_model
 
 
-def run(*args, cwd=None):
-    return subprocess.run([str(BIN/'chargpt_export'), *map(str, args)], capture_output=True, text=True, env=ENV,
-                          timeout=600, cwd=cwd)
+def run(*args): return run_main('chargpt_export', *args)
 
 
 def test_safetensors_and_onnx(tmp_path):

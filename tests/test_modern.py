@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import run_cli as cli
-from chargpt_nb.checkpoint import AllLogits, load_model
-from chargpt_nb.gpt import VARIANTS
+from conftest import run_main as cli
+from chargpt_nb.tool.checkpoint import AllLogits, load_model
+from chargpt_nb.modern import VARIANTS, ModernConfig
 
 ALL = ','.join(VARIANTS)
 

@@ -4,38 +4,28 @@ from pathlib import Path
 
 import pytest
 
-from chargpt_nb.checkpoint import load_checkpoint
-from chargpt_nb.data import prepare
-from chargpt_nb.runner import read_log
-from conftest import run_cli
+from chargpt_nb.tool.checkpoint import load_checkpoint
+from chargpt_nb.tool.files import prepare
+from chargpt_nb.tool.log import read_log
+from conftest import ENV, SHAKESPEARE, one_line_error, run_cli, run_main
 
-ENV = dict(OMP_NUM_THREADS='1')
 TINY = ('--preset', 'tiny', '--max_iters', '20')
 
 
-def one_line_error(r, expected):
-    assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
-    err = r.stderr.strip()
-    assert err.startswith('error: ') and '\n' not in err and expected in err, err
-
-
 @pytest.fixture(scope='module')
-def data(tmp_path_factory):
-    d = tmp_path_factory.mktemp('robust')/'data'
-    prepare(out_dir=d)
-    return d
+def data(shakespeare_dir): return shakespeare_dir
 
 
 def test_prepare_out_dir_that_cannot_be_a_folder(tmp_path):
     (tmp_path/'a-file').write_text('x')
-    one_line_error(run_cli('chargpt_prepare', '--out_dir', tmp_path/'a-file'), 'exists and is not a folder')
-    one_line_error(run_cli('chargpt_prepare', '--out_dir', tmp_path/'a-file'/'under'), 'Not a directory')
+    one_line_error(run_main('chargpt_prepare', '--out_dir', tmp_path/'a-file'), 'exists and is not a folder')
+    one_line_error(run_main('chargpt_prepare', '--out_dir', tmp_path/'a-file'/'under'), 'Not a directory')
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason='root writes into read-only folders')
 def test_prepare_read_only_out_dir(tmp_path):
     d = tmp_path/'ro'; d.mkdir(); d.chmod(0o555)
-    one_line_error(run_cli('chargpt_prepare', '--out_dir', d), 'not writable')
+    one_line_error(run_main('chargpt_prepare', '--out_dir', d), 'not writable')
 
 
 def test_prepare_normalize_flag(tmp_path):
@@ -51,32 +41,32 @@ def test_prepare_normalize_flag(tmp_path):
 @pytest.mark.parametrize('env, expected', [(dict(RANK='x', WORLD_SIZE='2'), "RANK='x'"), (dict(RANK='0'), 'WORLD_SIZE is not set'),
                                            (dict(RANK='5', WORLD_SIZE='2'), 'need 0 <= RANK < WORLD_SIZE')])
 def test_malformed_rank_env(data, tmp_path, env, expected):
-    one_line_error(run_cli('chargpt_train', *TINY, '--data_dir', data, '--out_dir', tmp_path/'o', env={**ENV, **env}), expected)
+    one_line_error(run_main('chargpt_train', *TINY, '--data_dir', data, '--out_dir', tmp_path/'o', env=env), expected)
 
 
 @pytest.mark.parametrize('flag, value', [('--block_size', 100_000), ('--batch_size', 10**9), ('--n_embd', 10**6),
                                          ('--n_layer', 100_000), ('--gradient_accumulation_steps', 10**9)])
 def test_sizes_that_cannot_fit(data, tmp_path, flag, value):
-    r = run_cli('chargpt_train', '--preset', 'cpu', '--data_dir', data, '--out_dir', tmp_path/'o', flag, value, env=ENV, timeout=120)
+    r = run_main('chargpt_train', '--preset', 'cpu', '--data_dir', data, '--out_dir', tmp_path/'o', flag, value)
     one_line_error(r, 'GB free')
     assert not (tmp_path/'o'/'ckpt.pt').exists()
 
 
 def test_sample_sizes_that_cannot_fit():
-    one_line_error(run_cli('chargpt_sample', '--out_dir', 'shakespeare-cpu', '--num_samples', 10**9, env=ENV), 'lower --num_samples')
+    one_line_error(run_main('chargpt_sample', '--out_dir', 'shakespeare-cpu', '--num_samples', 10**9), 'lower --num_samples')
 
 
 def test_prompt_file_that_is_a_folder_or_pipe(tmp_path):
-    one_line_error(run_cli('chargpt_sample', '--out_dir', 'shakespeare-cpu', '--start', f'FILE:{tmp_path}'), 'is a directory')
+    one_line_error(run_main('chargpt_sample', '--out_dir', 'shakespeare-cpu', '--start', f'FILE:{tmp_path}'), 'is a directory')
     os.mkfifo(tmp_path/'fifo')
-    one_line_error(run_cli('chargpt_sample', '--out_dir', 'shakespeare-cpu', '--start', f'FILE:{tmp_path/"fifo"}'), 'not a regular file')
+    one_line_error(run_main('chargpt_sample', '--out_dir', 'shakespeare-cpu', '--start', f'FILE:{tmp_path/"fifo"}'), 'not a regular file')
 
 
 def test_stdout_full():
     "Output into a full disk (/dev/full): one line naming the reason, exit 1."
     with open('/dev/full', 'w') as full:
         r = subprocess.run([str(Path(sys.executable).parent/'chargpt_sample'), '--out_dir', 'shakespeare-cpu', '--max_new_tokens', '50'],
-                           stdout=full, stderr=subprocess.PIPE, text=True, env={**os.environ, **ENV})
+                           stdout=full, stderr=subprocess.PIPE, text=True, env={**os.environ, **ENV})   # (a real process: a real full stdout)
     one_line_error(r, 'No space left on device')
 
 
@@ -91,15 +81,14 @@ def test_training_survives_a_closed_stdout(data, tmp_path):
 
 def test_resume_on_other_data(data, tmp_path):
     "Same vocabulary, other text: resuming is refused unless asked for, then it goes on."
-    run_cli('chargpt_train', *TINY, '--data_dir', data, '--out_dir', tmp_path/'o', env=ENV).check_returncode()
-    text = (Path(__file__).parents[2]/'shared'/'data'/'tinyshakespeare.txt')
-    text = text if text.exists() else None
-    from chargpt_nb.files import load_text
-    (tmp_path/'reversed.txt').write_text(load_text(text)[::-1])   # the same characters in another order
-    prepare(tmp_path/'reversed.txt', out_dir=data.parent/'other')
-    args = ('--max_iters', '30', '--data_dir', data.parent/'other', '--out_dir', tmp_path/'o', '--resume')
-    one_line_error(run_cli('chargpt_train', *args, env=ENV), 'holds other data than the run was trained on')
-    r = run_cli('chargpt_train', *args, '--allow_new_data', env=ENV)
+    assert run_main('chargpt_train', *TINY, '--data_dir', data, '--out_dir', tmp_path/'o').returncode == 0
+    from chargpt_nb.tool.files import load_text, open_dataset
+    (tmp_path/'reversed.txt').write_text(load_text(SHAKESPEARE if SHAKESPEARE.exists() else None)[::-1])   # the same characters in another order
+    prepare(tmp_path/'reversed.txt', out_dir=tmp_path/'other')
+    args = ('--max_iters', '30', '--data_dir', tmp_path/'other', '--out_dir', tmp_path/'o', '--resume')
+    one_line_error(run_main('chargpt_train', *args), 'holds other data than the run was trained on')
+    r = run_main('chargpt_train', *args, '--allow_new_data')
     assert r.returncode == 0, r.stderr
-    assert load_checkpoint(tmp_path/'o')['dataset']['sha256'] != load_checkpoint(tmp_path/'o')['weights_sha256']
-    assert load_checkpoint(tmp_path/'o')['iter_num'] == 30
+    ck = load_checkpoint(tmp_path/'o')
+    assert ck['dataset'] == open_dataset(tmp_path/'other').identity     # the checkpoint now names the data it went on with
+    assert ck['dataset']['sha256'] != open_dataset(data).identity['sha256'] and ck['iter_num'] == 30

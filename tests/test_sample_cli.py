@@ -1,27 +1,19 @@
 "`chargpt_sample` as a user runs it: streaming, reproducibility, and a one-line error for every bad input."
-import os, subprocess, sys
+import os
 from pathlib import Path
 
 import pytest
 import torch
 
-from chargpt_nb.data import prepare
-from chargpt_nb.checkpoint import CKPT_NAME
-
-BIN = Path(sys.executable).parent
-ENV = dict(os.environ, OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1')
-
-
-def run(name, *args):
-    return subprocess.run([str(BIN/name), *map(str, args)], capture_output=True, text=True, env=ENV, timeout=300)
+from conftest import one_line_error, run_main as run
+from chargpt_nb.tool.checkpoint import CKPT_NAME
 
 
 @pytest.fixture(scope='module')
-def ckpt_dir(tmp_path_factory):
+def ckpt_dir(tmp_path_factory, shakespeare_dir):
     "A checkpoint of the tiny preset, trained for a few seconds."
     root = tmp_path_factory.mktemp('sample')
-    prepare(out_dir=root/'data')
-    r = run('chargpt_train', '--preset', 'tiny', '--data_dir', root/'data', '--out_dir', root/'out', '--device', 'cpu')
+    r = run('chargpt_train', '--preset', 'tiny', '--data_dir', shakespeare_dir, '--out_dir', root/'out', '--device', 'cpu')
     assert r.returncode == 0, r.stderr
     return root/'out'
 
@@ -54,11 +46,11 @@ def test_degenerate_settings_still_sample(ckpt_dir):
     assert runs[1].stdout == runs[2].stdout == runs[3].stdout == runs[4].stdout
 
 
-def test_shipped_model_by_name_and_folder(tmp_path):
+def test_shipped_model_by_name_and_folder(tmp_path, monkeypatch):
     "The model shipped in the package samples by its name, from anywhere, and from its folder; a damaged copy is one line."
-    from chargpt_nb.checkpoint import PRETRAINED
-    a = subprocess.run([str(BIN/'chargpt_sample'), '--out_dir', 'shakespeare-cpu', '--start', 'ROMEO:', '--max_new_tokens', '60',
-                        '--seed', '1', '--dtype', 'float32'], capture_output=True, text=True, env=ENV, timeout=300, cwd=tmp_path)
+    from chargpt_nb.tool.checkpoint import PRETRAINED
+    monkeypatch.chdir(tmp_path)
+    a = run('chargpt_sample', '--out_dir', 'shakespeare-cpu', '--start', 'ROMEO:', '--max_new_tokens', '60', '--seed', '1', '--dtype', 'float32')
     b = run('chargpt_sample', '--out_dir', PRETRAINED/'shakespeare-cpu', '--start', 'ROMEO:', '--max_new_tokens', 60,
             '--seed', 1, '--dtype', 'float32')
     assert a.returncode == b.returncode == 0, a.stderr + b.stderr
@@ -116,7 +108,4 @@ def test_bad_input(ckpt_dir, tmp_path, args, msg):
     _bad_files(tmp_path)
     args = [str(a).format(tmp=tmp_path) for a in args]
     if '--out_dir' not in args: args = ['--out_dir', ckpt_dir, *args]
-    r = run('chargpt_sample', *args)
-    err = r.stderr.strip()
-    assert r.returncode == 1, (r.returncode, r.stdout, err)
-    assert err.startswith('error: ') and '\n' not in err and msg in err, err
+    one_line_error(run('chargpt_sample', *args), msg)

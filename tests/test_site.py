@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT/'tools'))
 import docsite
 
-NOTEBOOKS = sorted((ROOT/'nbs').glob('*.ipynb'), key=lambda p: (p.stem != 'index', p.name))  # the page order
+NOTEBOOKS = sorted((ROOT/'nbs').rglob('*.ipynb'), key=lambda p: (p.stem != 'index', list(docsite.WINGS).index(docsite.wing(p)), p.name))  # the page order
 
 _PAGE_INFO = '''() => ({
     title: document.querySelector('article h1')?.innerText ?? '',
@@ -100,13 +100,17 @@ def test_quarto_config(monkeypatch):
     assert q['project']['type'] == 'website' and 'sidebar' in q['website'] and 'navbar' in q['website']
     assert {'nbdev.yml', 'sidebar.yml'} <= set(q['metadata-files'])
     with contextlib.redirect_stdout(out := io.StringIO()): nbdev_sidebar(printit=True, force=True)
-    assert yaml.safe_load(out.getvalue())['website']['sidebar']['contents'] == [nb.name for nb in NOTEBOOKS]
+    def flat(items):   # the notebooks of the sidebar, its sections (one per wing's folder) opened
+        for x in items: yield from (flat(x['contents']) if isinstance(x, dict) else [x])
+    contents = yaml.safe_load(out.getvalue())['website']['sidebar']['contents']
+    assert sorted(flat(contents)) == sorted(str(nb.relative_to(ROOT/'nbs')) for nb in NOTEBOOKS), contents
+    assert [x['section'] for x in contents if isinstance(x, dict)] == ['lab', 'tool']   # the wings, as sections
 
 
 def test_try_it_page(site):
     "14 · Try it: the shipped model writes in the page, offline, and shows PyTorch's probabilities for the first step."
     import json, time, torch
-    from chargpt_nb.checkpoint import load_model
+    from chargpt_nb.tool.checkpoint import load_model
     from chargpt_nb.gpt import next_token_probs
     with docsite.serve(site['dir']) as base, docsite.chromium() as browser:
         page, outside, errors = browser.new_page(), [], []
@@ -143,9 +147,9 @@ def test_try_it_variants(tmp_path):
     "tryit.js against PyTorch for every variant of 15 at once, on random weights: the logits of each of 40 positions."
     import json, torch
     if not docsite.CHROMIUM: pytest.skip('no Chromium installed (Debian: apt-get install chromium)')
-    from chargpt_nb.checkpoint import save_model
+    from chargpt_nb.tool.checkpoint import save_model
     from chargpt_nb.data import CharTokenizer
-    from chargpt_nb.gpt import VARIANTS, GPTConfig
+    from chargpt_nb.modern import VARIANTS, ModernConfig as GPTConfig
     from chargpt_nb.modern import build_model
     torch.manual_seed(0)
     model = build_model(GPTConfig(block_size=64, vocab_size=65, n_layer=2, n_head=4, n_embd=64, dropout=0., variants=','.join(VARIANTS))).eval()

@@ -1,30 +1,28 @@
-"""`chargpt_train` as a user runs it: exit codes and one-line errors, kill-and-resume, and torchrun with 2 CPU processes."""
+"""`chargpt_train` as a user runs it: exit codes and one-line errors, kill-and-resume, and torchrun with 2 CPU processes.
+
+Most runs happen in this process (`run_main`: the command's own argv parsing, exit status and output, without starting
+Python and torch again); what only a process shows (a kill, a lock held by another process, torchrun) runs as one."""
 import csv, os, signal, subprocess, sys, time
 from pathlib import Path
 
 import pytest
 import torch
 
-from chargpt_nb.data import prepare
-from chargpt_nb.checkpoint import CKPT_NAME, load_checkpoint
+from conftest import BIN, ENV, run_main, one_line_error as assert_one_line_error
+from chargpt_nb.tool.files import prepare
+from chargpt_nb.tool.checkpoint import CKPT_NAME, load_checkpoint
 
-BIN = Path(sys.executable).parent
-# One thread per process: the tiny model gains nothing from more, and on a shared 2-core machine several
-# OpenMP threads per process spin against each other and make these runs many times slower.
-ENV = dict(os.environ, OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1')
+PENV = dict(os.environ, **ENV)
 LOSSES = ('iter', 'train_loss', 'val_loss', 'val_bpc', 'lr', 'saved')
 
 
 @pytest.fixture(scope='module')
-def data(tmp_path_factory):
-    d = tmp_path_factory.mktemp('data')/'shakespeare_char'
-    prepare(out_dir=d)
-    return d
+def data(shakespeare_dir): return shakespeare_dir
 
 
-def train(*args, cwd=None, check=True):
-    "Run `chargpt_train ARGS`; with `check`, assert it succeeded."
-    r = subprocess.run([str(BIN/'chargpt_train'), *map(str, args)], capture_output=True, text=True, env=ENV, cwd=cwd)
+def train(*args, check=True):
+    "Run `chargpt_train ARGS` in this process; with `check`, assert it succeeded."
+    r = run_main('chargpt_train', *args)
     if check: assert r.returncode == 0, r.stderr
     return r
 
@@ -34,13 +32,6 @@ def losses(out_dir):
     with open(Path(out_dir)/'log.csv', newline='') as f: return [tuple(r[k] for k in LOSSES) for r in csv.DictReader(f)]
 
 
-def assert_one_line_error(r, expected):
-    assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
-    err = r.stderr.strip()
-    assert err.startswith('error: ') and '\n' not in err, err  # one line, no traceback
-    assert expected in err, err
-
-
 # --- bad input: each is one line on stderr, exit status 1, and nothing written or lost --------------------------
 
 BAD_ARGS = {
@@ -48,7 +39,7 @@ BAD_ARGS = {
     'unprepared data_dir':  (['--data_dir', '{tmp}'], 'is not a prepared dataset (no meta.json)'),
     'block_size too large': (['--block_size', '200000'], 'block_size 200000 is too large'),
     'n_embd vs n_head':     (['--n_embd', '30', '--n_head', '4'], 'n_embd (30) must be divisible by n_head (4)'),
-    'dropout':              (['--dropout', '1'], 'dropout must be in [0, 1)'),
+    'dropout':              (['--dropout', '1'], 'dropout must be a number in [0, 1)'),
     'negative seed':        (['--seed', '-1'], 'seed must be an integer in [0, 2**63), got -1'),
     'seed 2**63':           (['--seed', str(2**63)], 'seed must be an integer in [0, 2**63)'),
     'learning_rate 1e300':  (['--learning_rate', '1e300'], 'learning_rate must be a finite float (within float32 range'),
@@ -63,9 +54,9 @@ BAD_ARGS = {
     'wrong bool':           (['--bias', 'maybe'], "expected true or false, got 'maybe'"),
     'bad dtype':            (['--dtype', 'fp8'], 'dtype must be one of'),
     'float16 on cpu':       (['--dtype', 'float16', '--device', 'cpu'], 'dtype float16 needs a GPU'),
-    'out_dir under a file': (['--out_dir', '{tmp}/a_file/out'], 'is not writable (Not a directory)'),
+    'out_dir under a file': (['--out_dir', '{tmp}/a_file/out'], 'cannot create out_dir {tmp}/a_file/out (Not a directory)'),
     'out_dir is a file':    (['--out_dir', '{tmp}/a_file'], 'exists and is not a folder'),
-    'out_dir in /proc':     (['--out_dir', '/proc/chargpt_out'], 'is not writable'),
+    'out_dir in /proc':     (['--out_dir', '/proc/chargpt_out'], 'cannot create out_dir /proc/chargpt_out'),
     'nothing to resume':    (['--resume', '--out_dir', '{tmp}/empty'], 'nothing to resume'),
 }
 if not torch.cuda.is_available(): BAD_ARGS['no cuda'] = (['--device', 'cuda'], 'no CUDA GPU is available')
@@ -77,7 +68,7 @@ def test_bad_input(case, data, tmp_path):
     (tmp_path/'a_file').write_text('x')
     base = ['--preset', 'tiny', '--data_dir', data, '--out_dir', tmp_path/'out']
     r = train(*base, *[a.format(tmp=tmp_path) for a in args], check=False)
-    assert_one_line_error(r, expected)
+    assert_one_line_error(r, expected.format(tmp=tmp_path))
     assert not (tmp_path/'out').exists()  # failed before writing anything
 
 
@@ -89,7 +80,7 @@ def test_read_only_out_dir(data, tmp_path):
 
 def test_help_lists_every_field():
     from dataclasses import fields
-    from chargpt_nb.train import TrainConfig
+    from chargpt_nb.tool.config import TrainConfig
     r = train('--help')
     for f in fields(TrainConfig): assert f'--{f.name} ' in r.stdout, f.name
     assert '--preset' in r.stdout and '--resume' in r.stdout
@@ -121,7 +112,7 @@ def test_kill_and_resume(data, reference, tmp_path):
     "SIGKILL a run at an arbitrary moment after its first checkpoint; resuming it gives the reference losses."
     args = ['--preset', 'tiny', '--data_dir', data, '--out_dir', tmp_path, '--max_iters', 120, '--lr_decay_iters', 120,
             '--always_save_checkpoint', 'true']
-    p = subprocess.Popen([str(BIN/'chargpt_train'), *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+    p = subprocess.Popen([str(BIN/'chargpt_train'), *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=PENV)
     deadline = time.time() + 120
     while not (tmp_path/CKPT_NAME).exists() and p.poll() is None and time.time() < deadline: time.sleep(0.01)
     time.sleep(0.05)
@@ -207,9 +198,9 @@ def test_non_finite_loss_keeps_checkpoint(data, run_dir):
 def test_torchrun_two_processes(data, tmp_path):
     "DDP with gloo on the CPU: rank 0 alone prints and writes; the checkpoint holds both processes' RNG states."
     out = tmp_path/'ddp'
-    cmd = [str(BIN/'torchrun'), '--standalone', '--nproc_per_node=2', '-m', 'chargpt_nb.train', '--preset', 'tiny',
+    cmd = [str(BIN/'torchrun'), '--standalone', '--nproc_per_node=2', str(BIN/'chargpt_train'), '--preset', 'tiny',
            '--data_dir', str(data), '--out_dir', str(out), '--max_iters', '20', '--eval_interval', '10']
-    r = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=300)
+    r = subprocess.run(cmd, capture_output=True, text=True, env=PENV, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     assert '2 processes (DDP, gloo)' in r.stdout and '512 tokens per iteration' in r.stdout
     assert [' '.join(l.split('|')[0].split()) for l in r.stdout.splitlines() if l.startswith('iter ')] == ['iter 0', 'iter 10', 'iter 20']
@@ -233,10 +224,10 @@ def test_resume_auto(data, tmp_path):
 def test_torchrun_time_budget(data, tmp_path):
     "Under DDP with a time budget every process stops at the same iteration (rank 0's clock decides)."
     out = tmp_path/'ddp'
-    cmd = [str(BIN/'torchrun'), '--standalone', '--nproc_per_node=2', '-m', 'chargpt_nb.runner', '--preset', 'tiny',
+    cmd = [str(BIN/'torchrun'), '--standalone', '--nproc_per_node=2', str(BIN/'chargpt_train'), '--preset', 'tiny',
            '--data_dir', str(data), '--out_dir', str(out), '--max_iters', '1000000', '--lr_decay_iters', '1000000',
            '--max_time', '3', '--warmup_iters', '0', '--eval_interval', '50']
-    r = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=300)
+    r = subprocess.run(cmd, capture_output=True, text=True, env=PENV, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     ck = load_checkpoint(out)
     assert ck['world_size'] == 2 and 0 < ck['iter_num'] < 1000000
@@ -247,7 +238,7 @@ def test_one_run_per_out_dir(data, tmp_path):
     "A second run in an out_dir that a live run holds is refused in one line; once the first is killed, it may resume."
     args = ['--preset', 'tiny', '--data_dir', data, '--out_dir', tmp_path, '--max_iters', 100_000, '--lr_decay_iters', 100_000,
             '--max_time', 60]
-    p = subprocess.Popen([str(BIN/'chargpt_train'), *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+    p = subprocess.Popen([str(BIN/'chargpt_train'), *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=PENV)
     try:
         deadline = time.time() + 120
         while not (tmp_path/CKPT_NAME).exists() and p.poll() is None and time.time() < deadline: time.sleep(0.05)

@@ -29,5 +29,5 @@ def run(path:Path, slow:bool=False) -> float:
 if __name__ == '__main__':
     args = sys.argv[1:]
     slow = '--slow' in args
-    paths = [Path(a).resolve() for a in args if a != '--slow'] or sorted((ROOT/'nbs').glob('*.ipynb'))
+    paths = [Path(a).resolve() for a in args if a != '--slow'] or sorted((ROOT/'nbs').rglob('*.ipynb'))
     for p in paths: print(f'{p.name}: {run(p, slow):.1f} s', flush=True)

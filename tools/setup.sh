@@ -41,6 +41,6 @@ fi
 
 # Tests and CI use the shared copy of tiny Shakespeare when there is one (checksum verified, then cached).
 if [ -f ../shared/data/tinyshakespeare.txt ]; then
-  .venv/bin/python -c 'import sys; from chargpt_nb.files import cache_text; cache_text(sys.argv[1])' ../shared/data/tinyshakespeare.txt
+  .venv/bin/python -c 'import sys; from chargpt_nb.tool.files import cache_text; cache_text(sys.argv[1])' ../shared/data/tinyshakespeare.txt
 fi
 echo "setup: ready ($("$VPY" -c 'import torch; print("torch", torch.__version__)'))"

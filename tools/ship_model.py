@@ -10,11 +10,11 @@ from datetime import date
 from pathlib import Path
 
 import torch
-from chargpt_nb.bench import cpu_model
-from chargpt_nb.checkpoint import PRETRAINED, load_checkpoint, model_from_checkpoint, save_model
-from chargpt_nb.files import sha256_file
-from chargpt_nb.runner import read_log
-from chargpt_nb.speed import cpu_has_fast_bf16, resolve_precision
+from chargpt_nb.lab.bench import cpu_model
+from chargpt_nb.tool.checkpoint import PRETRAINED, load_checkpoint, model_from_checkpoint, save_model
+from chargpt_nb.tool.files import sha256_file
+from chargpt_nb.tool.log import read_log
+from chargpt_nb.tool.runtime import cpu_has_fast_bf16, resolve_precision
 
 DESIGN = {'cpu': "The `cpu` preset: the changes of 15 that measured best in 16 · What each change buys",
           'cpu_gpt2': "The `cpu_gpt2` preset: GPT-2's design, as 01-04 build it (the lesson's model, which 01 and 06 look inside)"}
@@ -37,7 +37,7 @@ def main(run_dir='out-cpu', name='shakespeare-cpu', preset='cpu'):
     (out/'README.md').write_text(f"""# {name}
 
 {DESIGN[preset]}, trained for its 10-minute budget on tiny Shakespeare, saved with `save_model`
-(09 · Checkpoints). Load it with `chargpt_nb.checkpoint.load_model('{name}')` or sample from it with
+(09 · Checkpoints). Load it with `chargpt_nb.tool.checkpoint.load_model('{name}')` or sample from it with
 `chargpt_sample --out_dir {name}`.
 
 - command: `{command}`, then `python tools/ship_model.py {run_dir} {name} {preset}`
