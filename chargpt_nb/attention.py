@@ -74,16 +74,16 @@ class KVCache:
 # %% ../nbs/02_attention.ipynb #cef09e15
 ATTN_KERNELS = ('auto', 'sdpa', 'manual')
 
-def check_heads(n_embd:int, n_head:int):
-    "`ChargptError` unless the width `n_embd` splits evenly into `n_head` heads (asked wherever a model or its config is made)."
+def check_heads(n_embd:int, n_head:int, kernel:str='auto'):
+    "`ChargptError` unless the width `n_embd` splits evenly into `n_head` heads and `kernel` is one of `ATTN_KERNELS` (asked wherever a model or its config is made)."
     if n_embd % n_head: raise ChargptError(f'n_embd ({n_embd}) must be divisible by n_head ({n_head})')
+    if kernel not in ATTN_KERNELS: raise ChargptError(f"attn_kernel must be one of {', '.join(ATTN_KERNELS)}, got {kernel!r}")
 
 class CausalSelfAttention(nn.Module):
     "Multi-head causal self-attention: `c_attn` to q, k, v for `n_head` heads, attention, `c_proj` back to `n_embd`."
     def __init__(self, n_embd:int, n_head:int, block_size:int, dropout:float=0., bias:bool=False, kernel:str='auto'):
         super().__init__()
-        check_heads(n_embd, n_head)
-        if kernel not in ATTN_KERNELS: raise ChargptError(f'unknown attention kernel {kernel!r}; use one of {ATTN_KERNELS}')
+        check_heads(n_embd, n_head, kernel)
         self.n_embd, self.n_head, self.kernel = n_embd, n_head, kernel
         self.c_attn = nn.Linear(n_embd, 3 * n_embd, bias=bias)  # q, k, v of every head in one matmul
         self.c_proj = nn.Linear(n_embd, n_embd, bias=bias)      # mixes the heads' outputs

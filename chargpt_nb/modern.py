@@ -80,7 +80,7 @@ def check_variants(names) -> str:
 @dataclass
 class ModernConfig(GPTConfig):
     "04's `GPTConfig` and the variants to build, comma-separated ('' is 04's model exactly)."
-    variants: str = ''
+    variants: str = ''         # newer changes to the model, comma-separated: rope, qk_norm, rmsnorm, relu2, untied, zero_init, softcap
 
     def __post_init__(self):
         super().__post_init__()

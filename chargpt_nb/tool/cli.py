@@ -11,13 +11,12 @@ import argparse, difflib, math, sys, time
 from dataclasses import asdict, fields
 from pathlib import Path
 
-from fastcore.docments import docments
 from fastcore.script import call_parse
 
 from ..data import ChargptError
 from ..sample import encode_prompt, sample
 from .files import check_text_file, cli_errors, prepare
-from .config import PRESETS, TrainConfig
+from .config import PRESETS, TrainConfig, field_docs
 from .checkpoint import CKPT_NAME, EXPORT_FORMATS, export_model, load_checkpoint, load_model
 from .runtime import resolve_device, resolve_precision
 from .speed import to_precision
@@ -40,8 +39,8 @@ def chargpt_prepare(
 
 # %% ../../nbs/tool/12_cli.ipynb #e33d48d7
 def _field_docs() -> dict:
-    try: return docments(TrainConfig)
-    except Exception: return {}
+    try: return field_docs()
+    except Exception: return {}      # (no source to read the comments from, e.g. a frozen install: help without them)
 
 def _to_bool(s:str) -> bool:
     v = s.strip().lower()
