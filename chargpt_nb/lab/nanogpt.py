@@ -4,12 +4,13 @@
 
 # %% auto #0
 __all__ = ['nanogpt_copy', 'nanogpt_train_times', 'nanogpt_checkpoint', 'nanogpt_sample_seconds', 'side_by_side',
-           'format_side_by_side', 'chargpt_bench']
+           'format_side_by_side', 'plot_side_by_side', 'chargpt_bench']
 
 # %% ../../nbs/lab/07_nanogpt.ipynb #bd848d3a
 import copy, math, os, re, shutil, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import torch
 from fastcore.script import call_parse
 
@@ -140,6 +141,17 @@ def format_side_by_side(res:dict) -> str:
                                        f"MFU against {res['peak_gflops']} GFLOP/s float32 matmuls measured now")
     return '\n\n'.join([head, train, format_table(res['sample'], 'sampling, batch 1, temperature 0.8, top-k 200')])
 
+def plot_side_by_side(res:dict, title:str=None):
+    "Bars of `side_by_side`'s result: training tokens/s and sampling characters/s of nanoGPT and ours, each labelled with its ratio to nanoGPT."
+    fig, axs = plt.subplots(1, 2, figsize=(11, 3.2))
+    for ax, rows, key, label in ((axs[0], res['train'], 'tokens_per_s', 'training tokens/s'),
+                                 (axs[1], res['sample'], 'chars_per_s', 'sampling characters/s')):
+        ax.barh([r['who'] for r in rows][::-1], [r[key] for r in rows][::-1], color='tab:blue')
+        for k, r in enumerate(rows[::-1]): ax.text(r[key], k, f"  {r['vs_nanogpt']}×", va='center', fontsize=9)
+        ax.set_xlabel(label); ax.margins(x=0.25)
+    fig.suptitle(title or f"{res['machine']['cpu']}, {res['machine']['threads']} threads, {res['machine']['date']}", fontsize=10)
+    fig.tight_layout()
+    return fig
 
 # %% ../../nbs/lab/07_nanogpt.ipynb #63a11a1b
 @call_parse
