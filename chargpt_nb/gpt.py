@@ -8,7 +8,7 @@ __all__ = ['GPT_PRESETS', 'GPTConfig', 'Transformer', 'GPT', 'param_breakdown', 
 
 # %% ../nbs/04_gpt.ipynb #fb465b12
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import torch

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from .data import ChargptError, char_label
-from .attention import attention_weights, plot_attention
+from .attention import attention_weights
 from .gpt import next_token_probs
 
 # %% ../nbs/06_sample.ipynb #cde8c432

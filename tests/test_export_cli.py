@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 from conftest import run_main
-from chargpt_nb.tool.checkpoint import AllLogits, load_model
+from chargpt_nb.tool.models import AllLogits, load_model
 
 
 def run(*args): return run_main('chargpt_export', *args)

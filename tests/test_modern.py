@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from conftest import run_main as cli
-from chargpt_nb.tool.checkpoint import AllLogits, load_model
+from chargpt_nb.tool.models import AllLogits, load_model
 from chargpt_nb.modern import VARIANTS, ModernConfig
 
 ALL = ','.join(VARIANTS)

@@ -48,7 +48,7 @@ def test_degenerate_settings_still_sample(ckpt_dir):
 
 def test_shipped_model_by_name_and_folder(tmp_path, monkeypatch):
     "The model shipped in the package samples by its name, from anywhere, and from its folder; a damaged copy is one line."
-    from chargpt_nb.tool.checkpoint import PRETRAINED
+    from chargpt_nb.tool.models import PRETRAINED
     monkeypatch.chdir(tmp_path)
     a = run('chargpt_sample', '--out_dir', 'shakespeare-cpu', '--start', 'ROMEO:', '--max_new_tokens', '60', '--seed', '1', '--dtype', 'float32')
     b = run('chargpt_sample', '--out_dir', PRETRAINED/'shakespeare-cpu', '--start', 'ROMEO:', '--max_new_tokens', 60,

@@ -67,7 +67,7 @@ def test_internal_links_resolve(site):
             if not ok: broken.append(f'{name} → {link}')
     assert not broken, 'broken links:\n' + '\n'.join(broken)
 
-NO_PLOT = {'files.html', 'checkpoint.html', 'preflight.html', 'dist.html', 'cli.html', 'try.html'}  # 08, 09, 11's checks and processes, 12: no picture would teach; 14 draws live
+NO_PLOT = {'files.html', 'checkpoint.html', 'models.html', 'preflight.html', 'dist.html', 'cli.html', 'try.html'}  # 08, 09, 11's checks and processes, 12: no picture would teach; 14 draws live
 
 def test_every_page_shows_an_image(site):
     for name, p in site['pages'].items():
@@ -110,7 +110,7 @@ def test_quarto_config(monkeypatch):
 def test_try_it_page(site):
     "14 · Try it: the shipped model writes in the page, offline, and shows PyTorch's probabilities for the first step."
     import json, time, torch
-    from chargpt_nb.tool.checkpoint import load_model
+    from chargpt_nb.tool.models import load_model
     from chargpt_nb.gpt import next_token_probs
     with docsite.serve(site['dir']) as base, docsite.chromium() as browser:
         page, outside, errors = browser.new_page(), [], []
@@ -147,7 +147,7 @@ def test_try_it_variants(tmp_path):
     "tryit.js against PyTorch for every variant of 15 at once, on random weights: the logits of each of 40 positions."
     import json, torch
     if not docsite.CHROMIUM: pytest.skip('no Chromium installed (Debian: apt-get install chromium)')
-    from chargpt_nb.tool.checkpoint import save_model
+    from chargpt_nb.tool.models import save_model
     from chargpt_nb.data import CharTokenizer
     from chargpt_nb.modern import VARIANTS, ModernConfig as GPTConfig
     from chargpt_nb.modern import build_model

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 from chargpt_nb.lab.bench import cpu_model
-from chargpt_nb.tool.checkpoint import PRETRAINED, load_checkpoint, model_from_checkpoint, save_model
+from chargpt_nb.tool.models import PRETRAINED, load_checkpoint, model_from_checkpoint, save_model
 from chargpt_nb.tool.files import sha256_file
 from chargpt_nb.tool.log import read_log
 from chargpt_nb.tool.runtime import cpu_has_fast_bf16, resolve_precision

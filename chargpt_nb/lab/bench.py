@@ -8,7 +8,7 @@ __all__ = ['TRAIN_VARIANTS', 'PROFILE_KINDS', 'BUSY_SETTINGS', 'cpu_model', 'pea
            'bench_prepare', 'format_table', 'plot_bench', 'run_bench', 'format_bench', 'time_profile', 'busy_machine']
 
 # %% ../../nbs/lab/07_bench.ipynb #84e1ae18
-import collections, contextlib, copy, csv, dataclasses, math, os, platform, resource, shutil, statistics, subprocess, sys, tempfile, time
+import collections, copy, csv, dataclasses, os, platform, resource, statistics, subprocess, sys, tempfile, time
 from datetime import date
 from pathlib import Path
 

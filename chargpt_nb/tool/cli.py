@@ -17,7 +17,8 @@ from ..data import ChargptError
 from ..sample import encode_prompt, sample
 from .files import check_text_file, cli_errors, prepare
 from .config import PRESETS, TrainConfig, field_docs
-from .checkpoint import CKPT_NAME, EXPORT_FORMATS, export_model, load_checkpoint, load_model
+from .checkpoint import CKPT_NAME, load_checkpoint
+from .models import EXPORT_FORMATS, export_model, load_model
 from .runtime import resolve_device, resolve_precision
 from .speed import to_precision
 from .preflight import available_memory

@@ -14,7 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..data import ChargptError, get_batch
-from .runtime import PRECISIONS, has_int8_kernel
+from .runtime import has_int8_kernel
 
 # %% ../../nbs/tool/10_speed.ipynb #120f90ec
 def keep_mask(shape, p:float, device=None, generator=None) -> torch.Tensor:
