@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['GPT_PRESETS', 'GPTConfig', 'Transformer', 'GPT', 'param_breakdown', 'plot_next_char_probs', 'next_token_probs',
-           'sample_next']
+           'sample_next', 'check_generate_args']
 
 # %% ../nbs/04_gpt.ipynb #fb465b12
 import math
@@ -68,6 +68,14 @@ class Transformer(Embeddings):
             x = block(x, caches[i] if caches else None)      # (B, T, C)
         return self.ln_f(x)                                  # (B, T, C)
 
+# %% ../nbs/04_gpt.ipynb #864c1307
+def _check_ids(idx:torch.Tensor, vocab_size:int):
+    "`ChargptError` unless `idx` is [B, T] integer ids in [0, vocab_size) (values checked on a CPU only: elsewhere it would wait for the device)."
+    if not isinstance(idx, torch.Tensor) or idx.dim() != 2: raise ChargptError(f'idx must be token ids of shape [B, T], got shape {list(getattr(idx, "shape", []))}')
+    if idx.dtype not in (torch.int64, torch.int32): raise ChargptError(f'idx must be integer token ids (int64), got {idx.dtype}')
+    if idx.device.type == 'cpu' and idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= vocab_size):
+        raise ChargptError(f'token ids must be in [0, {vocab_size}), got {int(idx.min())}..{int(idx.max())}')
+
 # %% ../nbs/04_gpt.ipynb #4358673b
 class GPT(nn.Module):
     "A character-level GPT: `transformer` (embeddings, blocks, final norm) and `lm_head`, tied to `transformer.wte`."
@@ -87,6 +95,7 @@ class GPT(nn.Module):
 
     def forward(self, idx, targets=None, caches:list[KVCache]|None=None):
         "(logits, loss): (B, T, V) logits and the cross-entropy with `targets`; else (B, 1, V) for the last position and None."
+        _check_ids(idx, self.config.vocab_size)              # a clear error, not an embedding's IndexError
         x = self.transformer(idx, caches)                    # (B, T, C)
         if targets is None: return self.logits(x[:, -1:]), None    # (B, 1, V)
         logits = self.logits(x)                              # (B, T, V)
@@ -158,6 +167,16 @@ def sample_next(logits, temperature:float=1.0, top_k:int|None=None, top_p:float|
 
 def _not_finite(): return ChargptError('the model gave logits that are not finite (NaN or inf): its weights are damaged')
 
+# %% ../nbs/04_gpt.ipynb #ca9bc2d9
+def check_generate_args(max_new_tokens:int, temperature:float=1.0, top_k:int|None=None, top_p:float|None=None):
+    "`ChargptError` for generation settings that make no sense (the tool's commands call it too, before loading a model)."
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 0:
+        raise ChargptError(f'max_new_tokens must be an integer >= 0, got {max_new_tokens!r}')
+    if not 0 <= temperature < float('inf'): raise ChargptError(f'temperature must be >= 0 and finite (0 = greedy), got {temperature}')
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
+        raise ChargptError(f'top_k must be an integer >= 1 (or None for no limit), got {top_k!r}')
+    if top_p is not None and not 0 < top_p <= 1: raise ChargptError(f'top_p must be in (0, 1] (or None), got {top_p}')
+
 # %% ../nbs/04_gpt.ipynb #b33e3f8a
 @torch.no_grad()
 def _generate(model, idx, max_new_tokens, sample, use_cache):
@@ -192,6 +211,8 @@ def _generate(model, idx, max_new_tokens, sample, use_cache):
 def generate_tokens(self:GPT, idx, max_new_tokens:int, temperature:float=1.0, top_k:int|None=None,
                     top_p:float|None=None, generator=None, use_cache:bool=True):
     "Yield `max_new_tokens` new token ids, each (B, 1), continuing the prompts `idx` (B, T)."
+    check_generate_args(max_new_tokens, temperature, top_k, top_p)   # now, not at the first `next`
+    if idx.dim() != 2 or idx.size(1) == 0: raise ChargptError(f'the prompt must be token ids of shape [B, T] with T >= 1, got {list(idx.shape)}')
     def sample(logits): return sample_next(logits, temperature, top_k, top_p, generator)
     return _generate(self, idx, max_new_tokens, sample, use_cache)
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from fastcore.script import call_parse
 
 from ..data import ChargptError
-from ..sample import encode_prompt, sample
+from ..gpt import check_generate_args
+from ..sample import check_sample_args, encode_prompt, sample
 from .files import check_text_file, cli_errors, prepare
 from .config import PRESETS, TrainConfig, field_docs
 from .checkpoint import CKPT_NAME, load_checkpoint
@@ -116,15 +117,9 @@ def chargpt_train(argv:list=None):
 
 # %% ../../nbs/tool/12_cli.ipynb #3bdb24a8
 def check_sampling_args(num_samples:int, max_new_tokens:int, temperature:float, top_k:int|None, top_p:float|None, seed:int):
-    "`ChargptError` for sampling settings that make no sense: the one check of them, where a user gives them."
-    rules = [(0 <= seed < 2**63, f'seed must be an integer in [0, 2**63), got {seed!r}'),
-             (num_samples >= 1, f'num_samples must be an integer >= 1, got {num_samples!r}'),
-             (max_new_tokens >= 0, f'max_new_tokens must be an integer >= 0, got {max_new_tokens!r}'),
-             (0 <= temperature < math.inf, f'temperature must be >= 0 and finite (0 = greedy), got {temperature}'),
-             (top_k is None or top_k >= 1, f'top_k must be an integer >= 1 (or None for no limit), got {top_k!r}'),
-             (top_p is None or 0 < top_p <= 1, f'top_p must be in (0, 1] (or None), got {top_p}')]
-    for ok, msg in rules:
-        if not ok: raise ChargptError(msg)
+    "`ChargptError` for sampling settings that make no sense, before the (slower) load of a model: 06's and 04's rules, called early."
+    check_sample_args(num_samples, seed)
+    check_generate_args(max_new_tokens, temperature, top_k, top_p)
 
 def load_sampler(out_dir:str='out', device:str='auto', dtype:str='auto') -> tuple:
     "`(model, tokenizer)` from `out_dir` (a checkpoint, a model folder or a shipped model's name), ready for sampling on `device`."
