@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 
 from .data import ChargptError, char_label
-from .attention import KVCache, check_heads
+from .attention import KVCache, check_attention
 from .block import Block
 from .embeddings import Embeddings
 
@@ -37,7 +37,7 @@ class GPTConfig:
     def __post_init__(self):
         for name in ('block_size', 'vocab_size', 'n_layer', 'n_head', 'n_embd'):
             if getattr(self, name) < 1: raise ChargptError(f'{name} must be a positive integer, got {getattr(self, name)!r}')
-        check_heads(self.n_embd, self.n_head, self.attn_kernel)    # 02's rules for the attention
+        check_attention(self.n_embd, self.n_head, self.attn_kernel)    # 02's rules for the attention
         if not 0 <= self.dropout < 1: raise ChargptError(f'dropout must be a number in [0, 1), got {self.dropout!r}')
 
     @classmethod

@@ -85,8 +85,6 @@ class ModernConfig(GPTConfig):
     def __post_init__(self):
         super().__post_init__()
         self.variants = check_variants(self.variants)
-        if 'rope' in self.variants and (self.n_embd // self.n_head) % 2:
-            raise ChargptError(f'rotary positions need an even head size, got {self.n_embd // self.n_head}')
 
 # %% ../nbs/15_modern.ipynb #8ccb8140
 def _rms_norms(module:nn.Module):

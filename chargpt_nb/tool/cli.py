@@ -22,7 +22,7 @@ from .checkpoint import CKPT_NAME, load_checkpoint
 from .models import EXPORT_FORMATS, export_model, load_model
 from .runtime import resolve_device, resolve_precision
 from .speed import to_precision
-from .preflight import available_memory
+from .preflight import available_memory, resume_or_new
 from .dist import dist_env
 from .runner import train
 
@@ -91,10 +91,8 @@ def config_from_args(argv:list=None) -> tuple:
     args, rest = train_parser().parse_known_args(argv)
     if rest: raise _unknown_option(rest)
     over = {k: v for k, v in vars(args).items() if k not in ('preset', 'resume', 'allow_new_data') and v is not None}
-    resume, ck = args.resume or False, None
-    ckpt = Path(over.get('out_dir', TrainConfig.out_dir))/CKPT_NAME
-    if resume == 'auto': resume = ckpt.exists()
-    if resume and not ckpt.exists(): raise ChargptError(f'nothing to resume: {ckpt} does not exist (drop --resume to start a new run)')
+    ckpt, ck = Path(over.get('out_dir', TrainConfig.out_dir))/CKPT_NAME, None
+    resume = resume_or_new(ckpt, args.resume or False) if args.resume else False   # (a new run's out_dir: checked with its preset's, 11)
     if resume: ck = load_checkpoint(ckpt)                 # read once: the runner continues from this very dict
     if resume and args.preset is None:
         saved = ck['config']

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['check_data', 'param_count', 'train_memory', 'available_memory', 'check_memory', 'check_out_dir', 'ckpt_bytes',
-           'check_resume']
+           'resume_or_new', 'check_resume']
 
 # %% ../../nbs/tool/11_preflight.ipynb #9d4b2f6b
 import os, shutil, tempfile
@@ -78,6 +78,14 @@ def ckpt_bytes(model) -> int:
     return 3 * 4 * sum(p.numel() for p in model.parameters()) + 2**20
 
 # %% ../../nbs/tool/11_preflight.ipynb #3376d1be
+def resume_or_new(ckpt_path, resume) -> bool:
+    "Whether a run continues `ckpt_path` (`resume`: True, False, or 'auto': if it exists); `ChargptError` for `--resume` with nothing there, or a new run over a checkpoint."
+    p = Path(ckpt_path)
+    if resume == 'auto': resume = p.exists()
+    if resume and not p.exists(): raise ChargptError(f'nothing to resume: {p} does not exist (drop --resume to start a new run)')
+    if not resume and p.exists(): raise ChargptError(f'{p} already exists: pass --resume to continue that run, or choose another --out_dir')
+    return bool(resume)
+
 def check_resume(ck:dict, cfg:TrainConfig, data, path, allow_new_data:bool=False):
     "Refuse to continue checkpoint `ck` (read from `path`) as the run `cfg` on `data` if the model's shape, the optimizer, the vocabulary or (unless `allow_new_data`) the data differ."
     old = ck['config']

@@ -21,7 +21,7 @@ from .checkpoint import CKPT_NAME, _clean_state_dict, load_checkpoint, rng_state
 from .runtime import Runtime, build_optimizer, thread_governor
 from .speed import use_cheap_dropout
 from .log import Progress, format_row, log_rows, log_table, read_log, save_loss_plot, write_log
-from .preflight import check_data, check_memory, check_out_dir, check_resume, ckpt_bytes
+from .preflight import check_data, check_memory, check_out_dir, check_resume, ckpt_bytes, resume_or_new
 from .dist import Processes, seed_all
 
 # %% ../../nbs/tool/11_runner.ipynb #6109296e
@@ -33,11 +33,7 @@ class _Run:
         self.data = check_data(cfg); self.meta = self.data.meta
         self.rt = Runtime(cfg.device, cfg.dtype, cfg.chunk_rows, cfg.block_size, self.procs.local_rank if self.procs.ddp else None)
         self.out = Path(cfg.out_dir); self.ckpt_path = self.out/CKPT_NAME
-        if resume == 'auto': resume = self.ckpt_path.exists()
-        if resume and not self.ckpt_path.exists():
-            raise ChargptError(f'nothing to resume: {self.ckpt_path} does not exist (drop --resume to start a new run)')
-        if not resume and self.ckpt_path.exists():
-            raise ChargptError(f'{self.ckpt_path} already exists: pass --resume to continue that run, or choose another --out_dir')
+        resume = resume_or_new(self.ckpt_path, resume)
         ck = (checkpoint or load_checkpoint(self.ckpt_path, 'cpu')) if resume else None   # (the CLI has read it already)
         if ck: check_resume(ck, cfg, self.data, self.ckpt_path, allow_new_data)
         check_memory(cfg, self.meta['vocab_size'], self.rt.device, self.rt.chunk_rows)
