@@ -52,7 +52,13 @@ def encode_prompt(tok, prompt:str) -> torch.Tensor:
     "The prompt as ids [T]; `ChargptError` if it is empty or uses characters outside the vocabulary."
     if not prompt: raise ChargptError('the prompt is empty; give at least one character (the default is a newline)')
     try: return torch.from_numpy(tok.encode(prompt).astype('int64'))
-    except ChargptError as e: raise ChargptError(f"the prompt has {e}; this model's vocabulary is {''.join(tok.chars)!r}") from None
+    except ChargptError as e: raise ChargptError(f"the prompt has {e}; this model's vocabulary is {_vocab_quote(tok)}") from None
+
+def _vocab_quote(tok, n:int=100) -> str:
+    "The vocabulary for an error message: whole if short, else its first `n` characters and how many there are."
+    s = ''.join(tok.chars)
+    return repr(s) if len(s) <= n else f'{s[:n]!r}... ({len(s):,} characters)'
+
 
 # %% ../nbs/06_sample.ipynb #58817685
 def sample(model, tok, prompt:str='\n', num_samples:int=1, max_new_tokens:int=500, temperature:float=0.8,
@@ -63,12 +69,14 @@ def sample(model, tok, prompt:str='\n', num_samples:int=1, max_new_tokens:int=50
     idx = encode_prompt(tok, prompt).to(dev)[None].repeat(num_samples, 1)          # (B, T)
     gen = torch.Generator(device=dev)
     gen.manual_seed(seed) if seed is not None else gen.seed()
-    new = []
-    model.eval()
-    with torch.inference_mode():
-        for t in model.generate_tokens(idx, max_new_tokens, temperature, top_k, top_p, gen, use_cache):   # (B, 1)
-            new.append(t)
-            if on_text is not None: on_text(tok.decode(t[0]))
+    new, was_training = [], model.training
+    model.eval()                                           # no dropout while sampling...
+    try:
+        with torch.inference_mode():
+            for t in model.generate_tokens(idx, max_new_tokens, temperature, top_k, top_p, gen, use_cache):   # (B, 1)
+                new.append(t)
+                if on_text is not None: on_text(tok.decode(t[0]))
+    finally: model.train(was_training)                     # ...and the model left in the mode it came in
     out = torch.cat(new, dim=1).cpu() if new else torch.empty(num_samples, 0, dtype=torch.long)   # (B, max_new_tokens)
     return [prompt + tok.decode(row) for row in out]
 

@@ -29,7 +29,7 @@ def test_safetensors_and_onnx(tmp_path):
 
 def test_bad_input_is_one_line(tmp_path):
     (tmp_path/'a-file').write_text('x')
-    cases = {('--out_dir', tmp_path/'nowhere', '--to', tmp_path/'x'): 'no checkpoint at',
+    cases = {('--model', tmp_path/'nowhere', '--to', tmp_path/'x'): 'no model at',
              ('--out_dir', 'shakespeare-cpu', '--format', 'tflite', '--to', tmp_path/'x'): "unknown format 'tflite'",
              ('--out_dir', 'shakespeare-cpu'): 'say where to write the export: --to FOLDER',
              ('--out_dir', 'shakespeare-cpu', '--to', tmp_path/'a-file'): 'exists and is not a folder',

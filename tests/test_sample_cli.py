@@ -95,11 +95,11 @@ def _bad_files(d):
     (['--num_samples', 0], 'num_samples must be an integer >= 1'),
     (['--dtype', 'fp8'], 'dtype must be one of'),
     (['--device', 'tpu'], "device must be auto, cpu, mps, cuda or cuda:N, got 'tpu'"),
-    (['--out_dir', '{tmp}/missing'], 'no checkpoint at'),
-    (['--out_dir', '{tmp}/truncated.pt'], 'truncated or corrupt'),
-    (['--out_dir', '{tmp}/random.pt'], 'corrupt'),
-    (['--out_dir', '{tmp}/empty.pt'], 'is empty'),
-    (['--out_dir', '{tmp}/other.pt'], 'not a chargpt_nb checkpoint'),
+    (['--model', '{tmp}/missing'], 'no model at'),
+    (['--model', '{tmp}/truncated.pt'], 'truncated or corrupt'),
+    (['--model', '{tmp}/random.pt'], 'corrupt'),
+    (['--model', '{tmp}/empty.pt'], 'is empty'),
+    (['--model', '{tmp}/other.pt'], 'not a chargpt_nb checkpoint'),
     (['--out_dir', '{tmp}/future.pt'], 'format version 999'),
 ])
 def test_bad_input(ckpt_dir, tmp_path, args, msg):
@@ -107,5 +107,5 @@ def test_bad_input(ckpt_dir, tmp_path, args, msg):
     (tmp_path/'empty.txt').write_text('')
     _bad_files(tmp_path)
     args = [str(a).format(tmp=tmp_path) for a in args]
-    if '--out_dir' not in args: args = ['--out_dir', ckpt_dir, *args]
+    if '--out_dir' not in args and '--model' not in args: args = ['--model', ckpt_dir, *args]
     one_line_error(run('chargpt_sample', *args), msg)

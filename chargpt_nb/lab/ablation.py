@@ -46,7 +46,7 @@ def ablation_args(args:list, budget, seed:int, data_dir, out_dir, seconds:bool=F
 def read_results(path) -> list:
     "The records of a JSON-lines results file (none if it does not exist yet)."
     p = Path(path)
-    return [json.loads(l) for l in p.read_text().splitlines() if l.strip()] if p.exists() else []
+    return [json.loads(l) for l in p.read_text(encoding='utf-8').splitlines() if l.strip()] if p.exists() else []
 
 def run_record(name:str, seed:int, budget, out_dir, argv:list, rc:int, stderr:str, wall:float) -> dict:
     "One run's record from its folder: best val loss, iterations, tokens/s, the (step, seconds, val loss, train loss) curve, parameters."
@@ -97,7 +97,7 @@ def ablate(runs:dict, budget, seeds, data_dir, results, work_dir, costs:dict|Non
             t = time.time()
             p = subprocess.run([sys.executable, '-c', 'from chargpt_nb.tool.cli import chargpt_train; chargpt_train()', *argv], capture_output=True, text=True)
             rec = run_record(name, seed, budget, out, argv, p.returncode, p.stderr, time.time() - t)
-            with open(results, 'a') as f: f.write(json.dumps(rec) + '\n')
+            with open(results, 'a', encoding='utf-8') as f: f.write(json.dumps(rec) + '\n')
     return read_results(results)
 
 # %% ../../nbs/lab/16_ablation.ipynb #b0aebc67
@@ -184,12 +184,12 @@ def keep_record(run_dir, dest, command:str, target:float=1.50) -> dict:
     rec = dict(command=command, date=time.strftime('%Y-%m-%d'), machine=machine,
                best_val=round(best, 4), best_bpc=round(best / math.log(2), 3), steps=int(rows[-1]['iter']),
                seconds=round(float(rows[-1]['elapsed_s'])), target=target, time_to_target=time_to(rows, target))
-    (dest/'record.json').write_text(json.dumps(rec, indent=1) + '\n')
+    (dest/'record.json').write_text(json.dumps(rec, indent=1) + '\n', encoding='utf-8')
     return rec
 
 def records_table(root) -> str:
     "A markdown table of the records under `root` (one folder each, with record.json and log.csv), best first."
-    recs = sorted(((p.parent.name, json.loads(p.read_text())) for p in Path(root).glob('*/record.json')), key=lambda r: r[1]['best_val'])
+    recs = sorted(((p.parent.name, json.loads(p.read_text(encoding='utf-8'))) for p in Path(root).glob('*/record.json')), key=lambda r: r[1]['best_val'])
     lines = ['| record | best val loss | bits/char | time to val 1.50 | steps | date | machine | command |', '|---|---|---|---|---|---|---|---|']
     for name, r in recs:
         t = f"{r['time_to_target'] / 60:.1f} min" if r['time_to_target'] is not None else 'not reached'

@@ -35,7 +35,7 @@ def cpu_model() -> str:
 def peak_rss_kb() -> float:
     "This process's peak resident memory in kB: `VmHWM` (Linux; reset by `exec`, unlike `ru_maxrss`; psutil has no peak), else `ru_maxrss`."
     try:
-        for line in open('/proc/self/status'):
+        for line in open('/proc/self/status', encoding='utf-8'):
             if line.startswith('VmHWM:'): return float(line.split()[1])
     except OSError: pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 if sys.platform == 'darwin' else 1)
@@ -299,7 +299,7 @@ def busy_machine(data_dir, iters:int=120, preset:str='cpu_gpt2') -> list:
                     subprocess.run([sys.executable, '-c', 'from chargpt_nb.tool.cli import chargpt_train; chargpt_train()', '--preset', preset, '--data_dir', str(data_dir),
                                     '--out_dir', out, '--max_iters', str(iters), '--max_time', '0', '--eval_interval', str(iters),
                                     '--eval_iters', '2'], env={**os.environ, **env}, check=True, capture_output=True)
-                    ms = float(list(csv.DictReader(open(Path(out)/'log.csv')))[-1]['ms_per_iter'])
+                    ms = float(list(csv.DictReader(open(Path(out)/'log.csv', encoding='utf-8')))[-1]['ms_per_iter'])
                 rows.append(dict(machine='busy' if busy else 'quiet', threads=threads, ms_per_iter=round(ms, 1)))
         finally:
             if burner: burner.kill(); burner.wait()

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['chargpt_prepare', 'train_parser', 'config_from_args', 'chargpt_train', 'check_sampling_args', 'load_sampler',
-           'read_prompt', 'chargpt_sample', 'chargpt_export']
+           'model_arg', 'read_prompt', 'chargpt_sample', 'chargpt_export']
 
 # %% ../../nbs/tool/12_cli.ipynb #868cb79c
 import argparse, difflib, math, sys, time
@@ -16,7 +16,7 @@ from fastcore.script import call_parse
 from ..data import ChargptError
 from ..gpt import check_generate_args
 from ..sample import check_sample_args, encode_prompt, sample
-from .files import check_text_file, cli_errors, prepare
+from .files import check_text_file, cli_errors, prepare, safe_text, text_arg
 from .config import PRESETS, TrainConfig, field_docs
 from .checkpoint import CKPT_NAME, load_checkpoint
 from .models import EXPORT_FORMATS, export_model, load_model
@@ -86,18 +86,29 @@ def _unknown_option(rest:list) -> ChargptError:
     hint = f' (did you mean --{close[0]}?)' if close else ''
     return ChargptError(f'unknown option --{name}{hint}; chargpt_train --help lists every field')
 
+def _check_saved_data_dir(d:str, ckpt:Path):
+    "On resume, a `data_dir` that came from the checkpoint, not the command line: if it is not a dataset from here, say where it came from."
+    if (Path(d)/'meta.json').is_file(): return
+    where = ' (relative to the folder the run started in)' if not Path(d).is_absolute() else ''
+    raise ChargptError(f'data_dir {d}, recorded in {ckpt} when the run started{where}, is not a prepared dataset seen from '
+                       f'{safe_text(Path.cwd())}: pass --data_dir to say where the data is')
+
 def config_from_args(argv:list=None) -> tuple:
-    "`(TrainConfig, resume, allow_new_data, checkpoint)` from `chargpt_train`'s arguments (default: `sys.argv[1:]`), parsed once; `checkpoint` is the one read for `--resume`, or None."
+    "`(TrainConfig, resume, allow_new_data, checkpoint)` from `chargpt_train`'s arguments (default: `sys.argv[1:]`), resolved once; `checkpoint` is the one read for `--resume`, or None."
     args, rest = train_parser().parse_known_args(argv)
     if rest: raise _unknown_option(rest)
     over = {k: v for k, v in vars(args).items() if k not in ('preset', 'resume', 'allow_new_data') and v is not None}
-    ckpt, ck = Path(over.get('out_dir', TrainConfig.out_dir))/CKPT_NAME, None
-    resume = resume_or_new(ckpt, args.resume or False) if args.resume else False   # (a new run's out_dir: checked with its preset's, 11)
+    preset = args.preset or 'shakespeare_char'
+    if preset not in PRESETS: raise ChargptError(f'unknown preset {preset!r}; choose one of: {", ".join(PRESETS)}')
+    out_dir = over.get('out_dir', PRESETS[preset]['out_dir'])    # 1. the preset's folder, 2. unless --out_dir says another
+    ckpt, ck = Path(out_dir)/CKPT_NAME, None
+    resume = resume_or_new(ckpt, args.resume) if args.resume else False
     if resume: ck = load_checkpoint(ckpt)                 # read once: the runner continues from this very dict
-    if resume and args.preset is None:
+    if resume and args.preset is None:                    # the checkpoint's config, then the flags
         saved = ck['config']
-        cfg = TrainConfig(**{**{k: saved[k] for k in saved if k in {f.name for f in fields(TrainConfig)}}, **over})
-    else: cfg = TrainConfig.preset(args.preset or 'shakespeare_char', **over)
+        cfg = TrainConfig(**{**{k: saved[k] for k in saved if k in {f.name for f in fields(TrainConfig)}}, 'out_dir': out_dir, **over})
+        if 'data_dir' not in over: _check_saved_data_dir(cfg.data_dir, ckpt)
+    else: cfg = TrainConfig.preset(preset, **over)        # the preset, then the flags
     return cfg, resume, args.allow_new_data, ck
 
 # %% ../../nbs/tool/12_cli.ipynb #5e48734d
@@ -119,16 +130,26 @@ def check_sampling_args(num_samples:int, max_new_tokens:int, temperature:float, 
     check_sample_args(num_samples, seed)
     check_generate_args(max_new_tokens, temperature, top_k, top_p)
 
-def load_sampler(out_dir:str='out', device:str='auto', dtype:str='auto') -> tuple:
-    "`(model, tokenizer)` from `out_dir` (a checkpoint, a model folder or a shipped model's name), ready for sampling on `device`."
+def load_sampler(model:str, device:str='auto', dtype:str='auto') -> tuple:
+    "`(model, tokenizer)` from what `model` names (09's rule: a checkpoint, a model folder or a shipped model), ready for sampling on `device`."
     device = resolve_device(device)
     precision = resolve_precision(dtype, device, 'sample')
-    model, tok = load_model(out_dir, device)
+    model, tok = load_model(model, device)
     return to_precision(model, precision), tok
+
+def model_arg(model:str|None, out_dir:str|None) -> str:
+    "The model a command reads: `--model`, or `--out_dir`, its other name (not two different ones), or where `chargpt_train` writes by default."
+    if model is not None and out_dir is not None and model != out_dir:
+        raise ChargptError(f'--model {model} and --out_dir {out_dir} name the same input, the model to read: give one')
+    if (name := model or out_dir) is not None: return name
+    if not Path(TrainConfig.out_dir).exists():
+        raise ChargptError(f'no model at {TrainConfig.out_dir}, where chargpt_train writes by default: train one, or pass '
+                           '--model FOLDER, or --model shakespeare-cpu for the model shipped with chargpt_nb')
+    return TrainConfig.out_dir
 
 def read_prompt(start:str) -> str:
     "The prompt text: `start` itself, or the contents of a file given as `FILE:path`."
-    if not start.startswith('FILE:'): return start
+    if not start.startswith('FILE:'): return text_arg('start', start)   # (text, whatever the locale made of it)
     try: p = check_text_file(start[5:])              # (a missing file, a folder, a pipe, an empty file: each named)
     except ChargptError as e: raise ChargptError(f'prompt file {e}') from None
     try: return p.read_text(encoding='utf-8')
@@ -147,7 +168,7 @@ def _check_sample_memory(model, num_samples:int, n_tokens:int, device:str):
 @call_parse
 @cli_errors
 def chargpt_sample(
-    out_dir:str='out',           # Checkpoint folder or file from chargpt_train, a model folder, or a shipped model (shakespeare-cpu)
+    model:str=None,              # The model: a training folder or its ckpt.pt, a model folder, or a shipped model (default: out-shakespeare-char)
     start:str='\n',              # Prompt text, or FILE:path to read it from a file
     num_samples:int=1,           # How many samples to draw (as one batch)
     max_new_tokens:int=500,      # Characters to generate per sample
@@ -158,11 +179,12 @@ def chargpt_sample(
     device:str='auto',           # auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps
     dtype:str='auto',            # Weight precision: auto, float32, bfloat16, float16 (GPU) or int8 (CPU)
     no_stream:bool=False,        # Print each sample when complete instead of character by character
+    out_dir:str=None,            # The same as --model (nanoGPT's name for it)
 ):
-    "Print text sampled from a model trained by chargpt_train (or the one shipped with chargpt_nb)."
+    "Print text sampled from a model trained by chargpt_train (or one shipped with chargpt_nb). --model names one model: a checkpoint file; a folder holding exactly one model (ckpt.pt from chargpt_train, or model.safetensors from chargpt_export); or a shipped model (shakespeare-cpu, shakespeare-cpu-gpt2), written shipped:NAME where a folder of that name exists here."
     check_sampling_args(num_samples, max_new_tokens, temperature, top_k, top_p, seed)   # before the (slower) load
     prompt = read_prompt(start)
-    model, tok = load_sampler(out_dir, device, dtype)
+    model, tok = load_sampler(model_arg(model, out_dir), device, dtype)
     _check_sample_memory(model, num_samples, len(encode_prompt(tok, prompt)) + max_new_tokens, str(next(model.parameters()).device))
     stream, done, shown = not no_stream, [0], [0.]
     def on_text(s): sys.stdout.write(s); sys.stdout.flush()
@@ -181,12 +203,14 @@ def chargpt_sample(
 @call_parse
 @cli_errors
 def chargpt_export(
-    out_dir:str='out',           # Checkpoint folder or file from chargpt_train, a model folder, or a shipped model (shakespeare-cpu)
+    model:str=None,              # The model: a training folder or its ckpt.pt, a model folder, or a shipped model (default: out-shakespeare-char)
     format:str='safetensors',    # safetensors or onnx
-    to:str=None,                 # Folder to write the export to (created if missing)
+    to:str=None,                 # Folder to write the export to (created if missing; not a training folder or another export)
+    out_dir:str=None,            # The same as --model (nanoGPT's name for it)
 ):
-    "Export a trained model as safetensors weights or an ONNX graph, each with config.json and vocab.json."
+    "Export a trained model as safetensors weights or an ONNX graph, each with config.json and vocab.json. --model names the model as chargpt_sample's does (see chargpt_sample --help)."
     if format not in EXPORT_FORMATS: raise ChargptError(f"unknown format {format!r}; choose one of: {', '.join(EXPORT_FORMATS)}")
     if not to: raise ChargptError('say where to write the export: --to FOLDER')
-    d = export_model(out_dir, format, to)
-    print(f'exported {out_dir} as {format} to {d}: ' + ', '.join(sorted(p.name for p in d.iterdir() if not p.name.startswith('.'))))
+    src = model_arg(model, out_dir)
+    d = export_model(src, format, to)
+    print(f'exported {src} as {format} to {d}: ' + ', '.join(sorted(p.name for p in d.iterdir() if not p.name.startswith('.'))))

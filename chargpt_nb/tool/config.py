@@ -76,6 +76,8 @@ OPTIMIZERS = ('adamw', 'muon')
 _POSITIVE = ('batch_size', 'gradient_accumulation_steps', 'eval_interval', 'eval_iters', 'log_interval')
 _FLOAT32_MAX = 3.4028234663852886e38   # the optimizer holds its settings as float32
 _NON_NEGATIVE = ('chunk_rows', 'max_iters', 'warmup_iters', 'lr_decay_iters', 'max_time', 'grad_clip', 'weight_decay', 'min_lr')
+_AT_MOST = 2**53                       # counts and seconds beyond this are no limit at all (and lose exactness as floats)
+_BOUNDED = ('max_iters', 'warmup_iters', 'lr_decay_iters', 'eval_interval', 'eval_iters', 'log_interval', 'max_time')
 
 def _check_types(c):
     "Each field has its declared type (ints may be given for floats; floats must be finite)."
@@ -97,6 +99,9 @@ def _check_config(c):
         if getattr(c, k) < 1: raise ChargptError(f'{k} must be at least 1, got {getattr(c, k)}')
     for k in _NON_NEGATIVE:
         if getattr(c, k) < 0: raise ChargptError(f'{k} must not be negative, got {getattr(c, k)}')
+    for k in _BOUNDED:
+        if getattr(c, k) > _AT_MOST: raise ChargptError(f'{k} must be at most 2**53 (9.0e15), got {getattr(c, k):.3g}'
+                                                        + ('; 0 means no time limit' if k == 'max_time' else ''))
     rules = [(0 <= c.seed < 2**63, f'seed must be an integer in [0, 2**63), got {c.seed}'),
              (c.learning_rate > 0, f'learning_rate must be positive, got {c.learning_rate}'),
              (c.min_lr <= c.learning_rate, f'min_lr ({c.min_lr}) must not exceed learning_rate ({c.learning_rate})'),

@@ -7,13 +7,11 @@ __all__ = ['LOG_COLUMNS', 'format_row', 'write_log', 'read_log', 'log_table', 'l
            'Progress']
 
 # %% ../../nbs/tool/11_log.ipynb #50afbf04
-import contextlib, csv, math, sys, time
+import contextlib, csv, math, shutil, sys, time
 
-import matplotlib.pyplot as plt
 import torch
 from fastcore.imports import IN_NOTEBOOK
-from fastprogress.fastprogress import progress_bar
-from matplotlib.figure import Figure
+from fastprogress.fastprogress import ConsoleProgressBar, printing, progress_bar
 
 from .files import atomic_write, os_error
 
@@ -36,7 +34,7 @@ def write_log(path, rows:list):
 
 def read_log(path) -> list:
     "The rows of a `log.csv` written by `write_log`."
-    with open(path, newline='') as f:
+    with open(path, newline='', encoding='utf-8') as f:
         return [{k: (int(v) if k in ('iter', 'saved') else float(v)) for k, v in r.items()} for r in csv.DictReader(f)]
 
 def log_table(rows:list) -> dict:
@@ -51,7 +49,9 @@ def log_rows(table:dict) -> list:
 def plot_log(rows, ax=None, title='loss'):
     "Train and val loss against iteration for log rows (a list, or the path of a `log.csv`)."
     if not isinstance(rows, list): rows = read_log(rows)
-    if ax is None: _, ax = plt.subplots(figsize=(7, 3.5))
+    if ax is None:
+        import matplotlib.pyplot as plt   # (here, not at import: a command that draws nothing need not load pyplot)
+        _, ax = plt.subplots(figsize=(7, 3.5))
     its = [r['iter'] for r in rows]
     ax.plot(its, [r['train_loss'] for r in rows], 'o-', ms=3, label='train')
     ax.plot(its, [r['val_loss'] for r in rows], 'o-', ms=3, label='val')
@@ -61,31 +61,47 @@ def plot_log(rows, ax=None, title='loss'):
 
 def save_loss_plot(rows:list, path, title='loss'):
     "Save `plot_log(rows)` as a PNG at `path`, atomically (no pyplot: safe in scripts and threads)."
+    from matplotlib.figure import Figure
     fig = Figure(figsize=(7, 4))
     plot_log(rows, fig.subplots(), title=title)
     fig.tight_layout()
     atomic_write(path, lambda f: fig.savefig(f, format='png', dpi=100))
 
 # %% ../../nbs/tool/11_log.ipynb #ce72902d
+class _ConsoleBar(ConsoleProgressBar):
+    "fastprogress's console bar, kept within the terminal's width: a line that wraps leaves a remnant at every redraw."
+    def on_update(self, val, text):
+        cols = max(shutil.get_terminal_size((100, 40)).columns - 1, 1)
+        n = min(40, cols - len(text) - 3)                      # the bar's own width, where there is room for one
+        filled = int(n * val // self.total) if self.total and n >= 5 else 0
+        line = ((f'|{self.fill * filled}{"-" * (n - filled)}| ' if n >= 5 else '') + text)[:cols]
+        pad, self.shown = max(getattr(self, 'shown', 0) - len(line), 0), len(line)
+        self.max_len = len(line)
+        if printing(): print('\r' + line + ' ' * pad, end='', flush=True)
+
 class Progress:
-    "A progress bar, one printed line per evaluation and, in notebooks, a live loss plot."
+    "A progress bar (full only once the run is done), one printed line per evaluation and, in notebooks, a live loss plot."
     def __init__(self, total:int, show:bool=True):
-        self.show, self.fig = show, None
+        self.show, self.fig, self.total = show, None, min(max(int(total), 1), 2**62)
         tty = sys.stdout.isatty()  # (fastprogress's own `printing()` test is true even for files and pipes)
-        self.bar = progress_bar(range(max(total, 1))) if show and (IN_NOTEBOOK or tty) else None
-        self.console, self.started = self.bar is not None and not IN_NOTEBOOK, False
+        bar = progress_bar if IN_NOTEBOOK else _ConsoleBar
+        self.bar = bar(range(self.total)) if show and (IN_NOTEBOOK or tty) else None
+        self.console, self.started, self.finished, self.val = self.bar is not None and not IN_NOTEBOOK, False, False, 0
 
     def update(self, val:int, comment:str):
-        if not self.bar: return
-        if time.perf_counter() - getattr(self, 'drawn', 0) < 0.2 and val < self.bar.total: return   # (a long loop redraws 5x a second)
-        self.drawn = time.perf_counter()
+        if not self.bar or self.finished: return
+        if time.perf_counter() - getattr(self, 'drawn', 0) < 0.2: return   # (a long loop redraws 5x a second)
+        self._draw(min(max(val, 0), self.total - 1), comment)              # (the last step: by `close`, once done)
+
+    def _draw(self, val:int, comment:str):
+        self.drawn, self.val = time.perf_counter(), val
         if not self.started: self.bar.update(0); self.started = True  # drawn from the first step on
-        self.bar.comment = comment; self.bar.update(min(max(val, 0), self.bar.total))
+        self.bar.comment = comment; self.bar.update(val)
 
     def write(self, line:str):
         if not self.show: return
         try:
-            if self.console and self.started: print('\r' + ' ' * self.bar.max_len + '\r', end='')  # clear the bar's line
+            if self.console and self.started and not self.finished: print('\r' + ' ' * self.bar.max_len + '\r', end='')  # clear the bar's line
             print(line, flush=True)
         except (OSError, ValueError) as e:   # stdout closed or full: keep training, say so once on stderr
             self.show, self.bar = False, None
@@ -96,12 +112,13 @@ class Progress:
     def note(self, comment:str):
         "Show what a long step is doing: on the bar, or (without one) a printed line at most once a minute."
         now = time.perf_counter()
-        if self.bar and self.started: self.bar.comment = comment; self.update(self.bar.last_v or 0, comment)
+        if self.bar and self.started: self.update(self.val, comment)
         elif self.show and now - getattr(self, 'noted', now) > 60: self.write(comment); self.noted = now
         elif not hasattr(self, 'noted'): self.noted = now
 
     def plot(self, rows:list):
         if not (self.show and IN_NOTEBOOK): return
+        import matplotlib.pyplot as plt
         from IPython.display import display
         if self.fig is None:
             self.fig, self.ax = plt.subplots(figsize=(7, 3.5))
@@ -109,6 +126,13 @@ class Progress:
         self.ax.clear(); plot_log(rows, self.ax, title='loss (live)')
         self.handle.update(self.fig)
 
-    def close(self):
-        if self.fig is not None: plt.close(self.fig)
-        if self.console and self.started: print(flush=True)
+    def close(self, done:bool=False):
+        "End the bar (filled if the run is `done`) and the live plot; safe to call twice."
+        if self.bar and self.started and not self.finished:
+            if done: self._draw(self.total, self.bar.comment)
+            if self.console: print(flush=True)
+        self.finished = True
+        if self.fig is not None:
+            import matplotlib.pyplot as plt
+            plt.close(self.fig); self.fig = None
+

@@ -17,6 +17,7 @@ from ..data import ChargptError
 from ..gpt import GPTConfig
 from .files import make_dir, open_dataset
 from .config import SHAPE_FIELDS, TrainConfig
+from .models import ONNX_FILE, WEIGHTS_FILE
 
 # %% ../../nbs/tool/11_preflight.ipynb #151825d7
 def check_data(cfg:TrainConfig):
@@ -61,8 +62,11 @@ def check_memory(cfg:TrainConfig, vocab_size:int, device:str, chunk_rows:int):
 
 # %% ../../nbs/tool/11_preflight.ipynb #5455ada7
 def check_out_dir(out_dir, need_bytes:int=0) -> Path:
-    "`out_dir`, made by 08's `make_dir`, after writing a test file into it and checking it has `need_bytes` free."
+    "`out_dir`, made by 08's `make_dir`, after checking it holds no exported model (09: one folder, one model), writing a test file into it, and checking it has `need_bytes` free."
     d = make_dir(out_dir)
+    if found := [f for f in (WEIGHTS_FILE, ONNX_FILE) if (d/f).exists()]:
+        raise ChargptError(f'out_dir {out_dir} holds an exported model ({found[0]}): a run\'s checkpoints beside it would make the '
+                           'folder mean two models; choose another --out_dir')
     try:
         fd, tmp = tempfile.mkstemp(dir=d, prefix='.write-test.')
         with os.fdopen(fd, 'wb') as f: f.write(b'ok'); f.flush(); os.fsync(f.fileno())

@@ -6,7 +6,7 @@
 __all__ = ['train']
 
 # %% ../../nbs/tool/11_runner.ipynb #8df73ff2
-import contextlib, math, time
+import contextlib, math, time, warnings
 from pathlib import Path
 
 import torch
@@ -15,7 +15,7 @@ from fastcore.basics import patch
 from ..data import ChargptError, get_batch
 from ..train import estimate_loss, get_lr, train_step
 from ..modern import build_model
-from .files import locked_dir, sweep_stale
+from .files import locked_dir, safe_text, sweep_stale
 from .config import TrainConfig
 from .checkpoint import CKPT_NAME, _clean_state_dict, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from .runtime import Runtime, build_optimizer, thread_governor
@@ -138,7 +138,11 @@ def _evaluate(self:_Run, it:int, lr:float, ms:float, elapsed:float, last:bool, v
 
 @patch
 def _save_png(self:_Run):
-    with contextlib.suppress(OSError): save_loss_plot(self.history, self.out/'loss.png', title=f'{self.out.name}: loss')
+    "Redraw `loss.png`; a picture that cannot be drawn or written never stops the run (said once)."
+    try: save_loss_plot(self.history, self.out/'loss.png', title=f'{safe_text(self.out.name)}: loss')
+    except Exception as e:
+        if not getattr(self, 'png_failed', False): warnings.warn(f'could not draw {safe_text(self.out/"loss.png")} ({type(e).__name__}: {e}); training goes on')
+        self.png_failed = True
     self.png_time = time.perf_counter()
 
 # %% ../../nbs/tool/11_runner.ipynb #d6303960
@@ -171,6 +175,8 @@ def fit(self:_Run) -> dict:
                 loss, = self.procs.mean(l.item())
                 if not math.isfinite(loss): raise self._nonfinite('training loss', it)
             view.update(int(elapsed) if budget else it - (self.resumed_at or 0), f'iter {it} loss {loss:.4f}')
+        view.close(done=True)
+        if it == 0: warnings.warn(self._no_step())
     finally:
         gov.close()
         view.close()
@@ -189,6 +195,12 @@ def _announce(self:_Run, view:Progress):
         view.write(f'resuming {self.ckpt_path} at iter {self.resumed_at} (best val loss {self.best_val:.4f})')
         if self.resumed_at >= cfg.max_iters: view.write(f'nothing to do: max_iters is {cfg.max_iters}; raise it to train on')
         elif 0 < cfg.max_time <= self.train_time + self.eval_time: view.write(f'nothing to do: max_time is {cfg.max_time:g} s; raise it to train on')
+
+@patch
+def _no_step(self:_Run) -> str:
+    cfg = self.cfg
+    why = 'max_iters is 0' if cfg.max_iters == 0 else f'the time budget (max_time {cfg.max_time:g} s) ran out in the first evaluation'
+    return f'{why}: no step was taken and no checkpoint was written; raise --{"max_iters" if cfg.max_iters == 0 else "max_time"}'
 
 @patch
 def _summary(self:_Run) -> dict:

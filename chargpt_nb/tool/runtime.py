@@ -42,7 +42,7 @@ PRECISIONS = ('float32', 'bfloat16', 'float16', 'int8')   # int8: weights only, 
 @functools.cache
 def cpu_info() -> str:
     "The text of /proc/cpuinfo, read once ('' where the system has none): the one place the tool reads it."
-    try: return Path('/proc/cpuinfo').read_text()
+    try: return Path('/proc/cpuinfo').read_text(encoding='utf-8', errors='replace')
     except OSError: return ''
 
 def cpu_has_fast_bf16() -> bool:
