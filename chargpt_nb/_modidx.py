@@ -481,8 +481,10 @@ d = { 'settings': { 'branch': 'main',
                                                                                     'chargpt_nb/tool/speed.py')},
             'chargpt_nb.train': { 'chargpt_nb.train.Schedule': ('train.html#schedule', 'chargpt_nb/train.py'),
                                   'chargpt_nb.train.chunks': ('train.html#chunks', 'chargpt_nb/train.py'),
+                                  'chargpt_nb.train.draw_yardsticks': ('train.html#draw_yardsticks', 'chargpt_nb/train.py'),
                                   'chargpt_nb.train.estimate_loss': ('train.html#estimate_loss', 'chargpt_nb/train.py'),
                                   'chargpt_nb.train.get_lr': ('train.html#get_lr', 'chargpt_nb/train.py'),
                                   'chargpt_nb.train.make_optimizer': ('train.html#make_optimizer', 'chargpt_nb/train.py'),
                                   'chargpt_nb.train.plot_lr_schedule': ('train.html#plot_lr_schedule', 'chargpt_nb/train.py'),
-                                  'chargpt_nb.train.train_step': ('train.html#train_step', 'chargpt_nb/train.py')}}}
+                                  'chargpt_nb.train.train_step': ('train.html#train_step', 'chargpt_nb/train.py'),
+                                  'chargpt_nb.train.yardsticks': ('train.html#yardsticks', 'chargpt_nb/train.py')}}}

@@ -100,15 +100,18 @@ def char_label(c:str) -> str:
     "How a character is written on a plot axis: newline as `\\n`, space as `␣`."
     return {'\n': '\\n', ' ': '␣'}.get(c, c)
 
-def plot_char_counts(chars, counts, ax=None, title='Character frequencies'):
-    "Bar chart of character counts, most frequent first."
-    order = np.argsort(counts)[::-1]
-    labels = [char_label(chars[i]) for i in order]
-    if ax is None: _, ax = plt.subplots(figsize=(12, 3))
-    ax.bar(range(len(order)), np.asarray(counts)[order], color='tab:blue')
-    ax.set_yscale('log'); ax.set_xticks(range(len(order)), labels, fontsize=7)
-    ax.set_xlabel('character'); ax.set_ylabel('count (log scale)'); ax.set_title(title)
-    return ax
+def plot_char_counts(chars, counts, title='Character frequencies', per_row:int=33):
+    "Bar charts of character counts, most frequent first, `per_row` characters to a panel so every label can be read."
+    order = np.argsort(counts, kind='stable')[::-1]
+    rows = [order[i:i + per_row] for i in range(0, len(order), per_row)]
+    fig, axs = plt.subplots(len(rows), 1, figsize=(10, 2.2 * len(rows)), sharey=True, squeeze=False)
+    for r, (part, ax) in enumerate(zip(rows, axs[:, 0])):
+        ax.bar(range(len(part)), np.asarray(counts)[part], color='tab:blue')
+        ax.set_xticks(range(len(part)), [char_label(chars[i]) for i in part], fontsize=9)
+        ax.set_xlim(-0.6, per_row - 0.4); ax.set_yscale('log'); ax.set_ylabel('count (log)')
+        ax.set_xlabel(f'characters ranked {r * per_row + 1} to {r * per_row + len(part)} by frequency', fontsize=9)
+    axs[0, 0].set_title(title); fig.tight_layout()
+    return fig
 
 # %% ../nbs/00_data.ipynb #05a36695
 def get_batch(data, batch_size:int, block_size:int, device='cpu', generator=None):

@@ -44,7 +44,9 @@ def plot_table(w, ax, title:str, rows:str, chars=None):
     lim = 3 * w.std().item()
     im = ax.imshow(w, aspect='auto', cmap='RdBu_r', vmin=-lim, vmax=lim, interpolation='nearest')
     ax.set_title(f'{title} {list(w.shape)}'); ax.set_xlabel('embedding dimension'); ax.set_ylabel(rows)
-    if chars is not None: ax.set_yticks(range(len(chars)), [char_label(c) for c in chars], fontsize=6); ax.set_ylabel('character')
+    if chars is not None:                            # every n-th row labelled: at most 30 labels can be read
+        every = -(-len(chars) // 30)
+        ax.set_yticks(range(0, len(chars), every), [char_label(c) for c in chars[::every]], fontsize=8); ax.set_ylabel('character')
     ax.figure.colorbar(im, ax=ax, fraction=0.04)
     return ax
 

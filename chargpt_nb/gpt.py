@@ -127,13 +127,15 @@ def param_breakdown(model:GPT) -> dict:
     return groups
 
 # %% ../nbs/04_gpt.ipynb #a7caa1e3
-def plot_next_char_probs(logits, chars, ax=None, title='next-character probabilities'):
-    "Bar chart of softmax(`logits`) [V] over the vocabulary `chars`."
+def plot_next_char_probs(logits, chars, ax=None, title='next-character probabilities', top:int=30):
+    "Bar chart of softmax(`logits`) [V] for the `top` most likely characters of the vocabulary `chars`, most likely first."
     probs = logits.detach().float().softmax(-1).cpu()
-    if ax is None: _, ax = plt.subplots(figsize=(12, 3))
-    ax.bar(range(len(chars)), probs, color='tab:blue')
-    ax.set_xticks(range(len(chars)), [char_label(c) for c in chars], fontsize=7)
-    ax.set_xlabel('next character'); ax.set_ylabel('probability'); ax.set_title(title)
+    p, order = probs.topk(min(top, len(chars)))          # (top,) each: at most `top` labels, so each can be read
+    if ax is None: _, ax = plt.subplots(figsize=(10, 3))
+    ax.bar(range(len(order)), p, color='tab:blue')
+    ax.set_xticks(range(len(order)), [char_label(chars[i]) for i in order.tolist()], fontsize=9)
+    ax.set_xlabel(f'next character (the {len(order)} most likely of {len(chars)})'); ax.set_ylabel('probability')
+    ax.set_title(title)
     return ax
 
 # %% ../nbs/04_gpt.ipynb #55e7118e
