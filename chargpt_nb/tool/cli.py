@@ -17,7 +17,7 @@ from ..data import ChargptError
 from ..gpt import check_generate_args
 from ..sample import check_sample_args, encode_prompt, sample
 from .files import check_text_file, cli_errors, prepare, safe_text, text_arg
-from .config import PRESETS, TrainConfig, field_docs
+from .config import PRESETS, TrainConfig, field_docs, preset_values
 from .checkpoint import CKPT_NAME, load_checkpoint
 from .models import EXPORT_FORMATS, export_model, load_model
 from .runtime import resolve_device, resolve_precision
@@ -99,8 +99,7 @@ def config_from_args(argv:list=None) -> tuple:
     if rest: raise _unknown_option(rest)
     over = {k: v for k, v in vars(args).items() if k not in ('preset', 'resume', 'allow_new_data') and v is not None}
     preset = args.preset or 'shakespeare_char'
-    if preset not in PRESETS: raise ChargptError(f'unknown preset {preset!r}; choose one of: {", ".join(PRESETS)}')
-    out_dir = over.get('out_dir', PRESETS[preset]['out_dir'])    # 1. the preset's folder, 2. unless --out_dir says another
+    out_dir = over.get('out_dir', preset_values(preset)['out_dir'])    # 1. the preset's folder, 2. unless --out_dir says another
     ckpt, ck = Path(out_dir)/CKPT_NAME, None
     resume = resume_or_new(ckpt, args.resume) if args.resume else False
     if resume: ck = load_checkpoint(ckpt)                 # read once: the runner continues from this very dict

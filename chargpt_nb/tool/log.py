@@ -75,8 +75,7 @@ class _ConsoleBar(ConsoleProgressBar):
         n = min(40, cols - len(text) - 3)                      # the bar's own width, where there is room for one
         filled = int(n * val // self.total) if self.total and n >= 5 else 0
         line = ((f'|{self.fill * filled}{"-" * (n - filled)}| ' if n >= 5 else '') + text)[:cols]
-        pad, self.shown = max(getattr(self, 'shown', 0) - len(line), 0), len(line)
-        self.max_len = len(line)
+        pad, self.max_len = max(self.max_len - len(line), 0), len(line)     # (spaces over what the last line left)
         if printing(): print('\r' + line + ' ' * pad, end='', flush=True)
 
 class Progress:
