@@ -69,12 +69,22 @@ class Transformer(Embeddings):
         return self.ln_f(x)                                  # (B, T, C)
 
 # %% ../nbs/04_gpt.ipynb #864c1307
-def _check_ids(idx:torch.Tensor, vocab_size:int):
-    "`ChargptError` unless `idx` is [B, T] integer ids in [0, vocab_size) (values checked on a CPU only: elsewhere it would wait for the device)."
-    if not isinstance(idx, torch.Tensor) or idx.dim() != 2: raise ChargptError(f'idx must be token ids of shape [B, T], got shape {list(getattr(idx, "shape", []))}')
-    if idx.dtype not in (torch.int64, torch.int32): raise ChargptError(f'idx must be integer token ids (int64), got {idx.dtype}')
+def _check_ids(idx:torch.Tensor, vocab_size:int, device:torch.device|None=None, name:str='idx'):
+    "`ChargptError` unless `idx` is [B, T] integer ids in [0, vocab_size) on `device` (values checked on a CPU only: elsewhere it would wait for the device)."
+    if not isinstance(idx, torch.Tensor) or idx.dim() != 2: raise ChargptError(f'{name} must be token ids of shape [B, T], got shape {list(getattr(idx, "shape", []))}')
+    if idx.dtype not in (torch.int64, torch.int32): raise ChargptError(f'{name} must be integer token ids (int64), got {idx.dtype}')
+    if device is not None and idx.device != device: raise ChargptError(f'{name} is on {idx.device} but the model is on {device}: move it with .to({str(device)!r})')
     if idx.device.type == 'cpu' and idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= vocab_size):
         raise ChargptError(f'token ids must be in [0, {vocab_size}), got {int(idx.min())}..{int(idx.max())}')
+
+def _check_targets(targets:torch.Tensor, idx:torch.Tensor, vocab_size:int):
+    "`ChargptError` unless `targets` are integer ids shaped like `idx`, on its device, each in [0, vocab_size) or -1 (ignored)."
+    if not isinstance(targets, torch.Tensor) or targets.shape != idx.shape:
+        raise ChargptError(f'targets must have the shape of idx {list(idx.shape)}, got {list(getattr(targets, "shape", []))}')
+    if targets.dtype not in (torch.int64, torch.int32): raise ChargptError(f'targets must be integer token ids (int64), got {targets.dtype}')
+    if targets.device != idx.device: raise ChargptError(f'targets are on {targets.device} but idx is on {idx.device}')
+    if targets.device.type == 'cpu' and targets.numel() and (int(targets.min()) < -1 or int(targets.max()) >= vocab_size):
+        raise ChargptError(f'targets must be in [0, {vocab_size}) or -1 (ignored), got {int(targets.min())}..{int(targets.max())}')
 
 # %% ../nbs/04_gpt.ipynb #4358673b
 class GPT(nn.Module):
@@ -95,11 +105,12 @@ class GPT(nn.Module):
 
     def forward(self, idx, targets=None, caches:list[KVCache]|None=None):
         "(logits, loss): (B, T, V) logits and the cross-entropy with `targets`; else (B, 1, V) for the last position and None."
-        _check_ids(idx, self.config.vocab_size)              # a clear error, not an embedding's IndexError
+        _check_ids(idx, self.config.vocab_size, self.lm_head.weight.device)   # a clear error, not an embedding's IndexError
         x = self.transformer(idx, caches)                    # (B, T, C)
         if targets is None: return self.logits(x[:, -1:]), None    # (B, 1, V)
+        _check_targets(targets, idx, self.config.vocab_size)
         logits = self.logits(x)                              # (B, T, V)
-        loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=-1)  # (B*T, V) vs (B*T,)
+        loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten().long(), ignore_index=-1)  # (B*T, V) vs (B*T,)
         return logits, loss
 
     def logits(self, x):
