@@ -19,8 +19,7 @@ from ..gpt import GPT, GPTConfig
 from ..modern import build_model
 from ..tool.files import cli_errors, shakespeare_path
 from ..tool.config import TrainConfig
-from ..tool.runtime import resolve_precision
-from ..tool.speed import to_precision
+from ..tool.decode import ready_sampler
 from .bench import TrainVariant, format_bench, format_table, machine_info, matmul_peak, run_bench, train_flops_per_token
 
 # %% ../../nbs/lab/07_nanogpt.ipynb #6b43858e
@@ -100,8 +99,7 @@ def side_by_side(nanogpt_dir, quick:bool=False, preset:str='shakespeare_char', i
         torch.manual_seed(cfg.seed)
         model = build_model(cfg.gpt_config(65)).eval()
         nanogpt_checkpoint(model, d)
-        prec = resolve_precision('auto', 'cpu', 'sample')                   # what `chargpt_sample` uses here
-        sampler = to_precision(copy.deepcopy(model), prec)
+        sampler, engine = ready_sampler(copy.deepcopy(model), 'cpu')       # what `chargpt_sample` uses here
         tt = {'nanoGPT train.py': [], **{v.name: [] for v in ours}}
         st = {'nanoGPT 0': [], 'nanoGPT n': [], 'ours': []}
         for r in range(rounds):
@@ -123,7 +121,7 @@ def side_by_side(nanogpt_dir, quick:bool=False, preset:str='shakespeare_char', i
     ours_s = statistics.median(st['ours'])
     out['sample'] = [dict(who='nanoGPT sample.py', chars_per_s=round(sample_tokens / nano, 1), vs_nanogpt=1.0,
                           how=f'process of {sample_tokens} minus process of 0'),
-                     dict(who=f'chargpt_nb ({prec}, cache)', chars_per_s=round(sample_tokens / ours_s, 1),
+                     dict(who=f'chargpt_nb ({engine}, cache)', chars_per_s=round(sample_tokens / ours_s, 1),
                           vs_nanogpt=round(nano / ours_s, 1), how='in this process, after a warm-up')]
     out.update(load_after=os.getloadavg()[0], peak_gflops=round(peak),
                setting=f'{preset} model, batch {cfg.batch_size} x {cfg.block_size}, {iters} timed steps per process in each of '

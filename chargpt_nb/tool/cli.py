@@ -21,7 +21,7 @@ from .config import PRESETS, TrainConfig, field_docs, preset_values
 from .checkpoint import CKPT_NAME, load_checkpoint
 from .models import EXPORT_FORMATS, export_model, load_model
 from .runtime import resolve_device, resolve_precision
-from .speed import to_precision
+from .decode import ENGINES, ready_sampler
 from .preflight import available_memory, resume_or_new
 from .dist import dist_env
 from .runner import train
@@ -129,12 +129,13 @@ def check_sampling_args(num_samples:int, max_new_tokens:int, temperature:float, 
     check_sample_args(num_samples, seed)
     check_generate_args(max_new_tokens, temperature, top_k, top_p)
 
-def load_sampler(model:str, device:str='auto', dtype:str='auto') -> tuple:
-    "`(model, tokenizer)` from what `model` names (09's rule: a checkpoint, a model folder or a shipped model), ready for sampling on `device`."
+def load_sampler(model:str, device:str='auto', dtype:str='auto', engine:str='auto') -> tuple:
+    "`(sampler, tokenizer)` from what `model` names (09's rule: a checkpoint, a model folder or a shipped model), ready for sampling on `device` (10 · Decoding's `ready_sampler`)."
     device = resolve_device(device)
-    precision = resolve_precision(dtype, device, 'sample')
+    resolve_precision(dtype, device, 'sample')            # a bad --dtype is refused before the (slower) load
+    if engine not in ENGINES: raise ChargptError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
     model, tok = load_model(model, device)
-    return to_precision(model, precision), tok
+    return ready_sampler(model, device, dtype, engine)[0], tok
 
 def model_arg(model:str|None, out_dir:str|None) -> str:
     "The model a command reads: `--model`, or `--out_dir`, its other name (not two different ones), or where `chargpt_train` writes by default."
@@ -177,13 +178,14 @@ def chargpt_sample(
     seed:int=1337,               # Random seed: the same seed gives the same text
     device:str='auto',           # auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps
     dtype:str='auto',            # Weight precision: auto, float32, bfloat16, float16 (GPU) or int8 (CPU)
+    engine:str='auto',           # auto (ONNX Runtime on a CPU where it runs, else PyTorch), onnxruntime or torch
     no_stream:bool=False,        # Print each sample when complete instead of character by character
     out_dir:str=None,            # The same as --model (nanoGPT's name for it)
 ):
     "Print text sampled from a model trained by chargpt_train (or one shipped with chargpt_nb). --model names one model: a checkpoint file; a folder holding exactly one model (ckpt.pt from chargpt_train, or model.safetensors from chargpt_export); or a shipped model (shakespeare-cpu, shakespeare-cpu-gpt2), written shipped:NAME where a folder of that name exists here."
     check_sampling_args(num_samples, max_new_tokens, temperature, top_k, top_p, seed)   # before the (slower) load
     prompt = read_prompt(start)
-    model, tok = load_sampler(model_arg(model, out_dir), device, dtype)
+    model, tok = load_sampler(model_arg(model, out_dir), device, dtype, engine)
     _check_sample_memory(model, num_samples, len(encode_prompt(tok, prompt)) + max_new_tokens, str(next(model.parameters()).device))
     stream, done, shown = not no_stream, [0], [0.]
     def on_text(s): sys.stdout.write(s); sys.stdout.flush()
