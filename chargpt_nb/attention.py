@@ -7,7 +7,6 @@ __all__ = ['ATTN_KERNELS', 'plot_attention', 'attention_weights', 'manual_attent
            'CausalSelfAttention']
 
 # %% ../nbs/02_attention.ipynb #7bfe686d
-import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -17,6 +16,7 @@ from .data import ChargptError
 # %% ../nbs/02_attention.ipynb #2de5a871
 def plot_attention(att, labels=None, titles=None, figsize=None):
     "Heatmaps of attention weights `att` [T, S] or [n, T, S] (one panel each): queries down, keys across."
+    import matplotlib.pyplot as plt   # (here: importing the module does not load pyplot)
     att = att.detach().float().cpu()
     if att.dim() == 2: att = att[None]
     n, T, S = att.shape

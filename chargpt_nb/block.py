@@ -6,7 +6,6 @@
 __all__ = ['MLP', 'Block', 'residual_stats', 'plot_residual_stats']
 
 # %% ../nbs/03_block.ipynb #35f91324
-import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
 
@@ -59,6 +58,7 @@ def residual_stats(blocks, x) -> dict:
 
 def plot_residual_stats(stats:dict, title='residual stream', ax=None):
     "Per-layer std of the residual stream and of the two branches, from `residual_stats`."
+    import matplotlib.pyplot as plt   # (here: importing the module does not load pyplot)
     if ax is None: _, ax = plt.subplots(figsize=(6, 3.5))
     n = len(stats['attn'])
     ax.plot(range(n + 1), stats['resid'], 'o-', label='residual stream x')

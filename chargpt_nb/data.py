@@ -9,7 +9,6 @@ __all__ = ['ChargptError', 'CharTokenizer', 'char_label', 'plot_char_counts', 'g
 import json
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
@@ -102,6 +101,7 @@ def char_label(c:str) -> str:
 
 def plot_char_counts(chars, counts, title='Character frequencies', per_row:int=33):
     "Bar charts of character counts, most frequent first, `per_row` characters to a panel so every label can be read."
+    import matplotlib.pyplot as plt   # (here: importing the module does not load pyplot)
     order = np.argsort(counts, kind='stable')[::-1]
     rows = [order[i:i + per_row] for i in range(0, len(order), per_row)]
     fig, axs = plt.subplots(len(rows), 1, figsize=(10, 2.2 * len(rows)), sharey=True, squeeze=False)
@@ -126,6 +126,7 @@ def get_batch(data, batch_size:int, block_size:int, device='cpu', generator=None
 # %% ../nbs/00_data.ipynb #32c7f593
 def plot_batch_alignment(tok, x, y, row=0, n=48, ax=None):
     "Draw the first `n` positions of one row of a batch: input characters above, target characters below."
+    import matplotlib.pyplot as plt   # (here: importing the module does not load pyplot)
     xs, ys = tok.decode(x[row, :n]), tok.decode(y[row, :n])
     if ax is None: _, ax = plt.subplots(figsize=(12, 1.6))
     ax.imshow(np.array([[0] * n, [1] * n]), cmap='Pastel1', aspect='auto', vmin=0, vmax=8)

@@ -6,7 +6,6 @@
 __all__ = ['Embeddings', 'plot_table', 'plot_embeddings', 'position_similarity', 'plot_position_similarity']
 
 # %% ../nbs/01_embeddings.ipynb #267d684b
-import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -52,6 +51,7 @@ def plot_table(w, ax, title:str, rows:str, chars=None):
 
 def plot_embeddings(emb:Embeddings, chars=None, figsize=(12, 6)):
     "Heatmaps of the token table `wte` (a row per character) and the position table `wpe` (a row per position)."
+    import matplotlib.pyplot as plt   # (here: importing the module does not load pyplot)
     fig, axs = plt.subplots(1, 2, figsize=figsize, width_ratios=[1, 2])
     plot_table(emb.wte.weight, axs[0], 'token table wte', 'token id', chars)
     plot_table(emb.wpe.weight, axs[1], 'position table wpe', 'position')
@@ -66,6 +66,7 @@ def position_similarity(wpe):
 
 def plot_position_similarity(wpe, ax=None, title='position similarity'):
     "Heatmap of `position_similarity(wpe)`."
+    import matplotlib.pyplot as plt   # (here: importing the module does not load pyplot)
     if ax is None: _, ax = plt.subplots(figsize=(5, 4))
     im = ax.imshow(position_similarity(wpe).cpu(), cmap='RdBu_r', vmin=-1, vmax=1, interpolation='nearest')
     ax.set_title(title); ax.set_xlabel('position'); ax.set_ylabel('position')

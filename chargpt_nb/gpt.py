@@ -10,7 +10,6 @@ __all__ = ['GPT_PRESETS', 'GPTConfig', 'Transformer', 'GPT', 'param_breakdown', 
 import math
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -140,6 +139,7 @@ def param_breakdown(model:GPT) -> dict:
 # %% ../nbs/04_gpt.ipynb #a7caa1e3
 def plot_next_char_probs(logits, chars, ax=None, title='next-character probabilities', top:int=30):
     "Bar chart of softmax(`logits`) [V] for the `top` most likely characters of the vocabulary `chars`, most likely first."
+    import matplotlib.pyplot as plt   # (here: importing the module does not load pyplot)
     probs = logits.detach().float().softmax(-1).cpu()
     p, order = probs.topk(min(top, len(chars)))          # (top,) each: at most `top` labels, so each can be read
     if ax is None: _, ax = plt.subplots(figsize=(10, 3))

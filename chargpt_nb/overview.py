@@ -6,7 +6,6 @@
 __all__ = ['MAP_PARTS', 'show_map']
 
 # %% ../nbs/13_overview.ipynb #a413b936
-import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
 # %% ../nbs/13_overview.ipynb #466ef67c
@@ -43,6 +42,7 @@ def _arrow(ax, a, b, style='-|>', color='#6b7280', rad=0.):
 
 def show_map(part:str='all', ax=None):
     "Draw the whole model left to right, with the boxes of `part` (a key of `MAP_PARTS`) highlighted."
+    import matplotlib.pyplot as plt   # (here: importing the module does not load pyplot)
     if part not in MAP_PARTS: raise ValueError(f"part must be one of {', '.join(MAP_PARTS)}, got {part!r}")
     parts, caption = MAP_PARTS[part]
     if ax is None: _, ax = plt.subplots(figsize=(13, 2.3))

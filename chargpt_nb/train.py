@@ -10,7 +10,6 @@ __all__ = ['yardsticks', 'draw_yardsticks', 'Schedule', 'get_lr', 'plot_lr_sched
 import contextlib, math
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
@@ -57,6 +56,7 @@ def get_lr(it:int, s:Schedule, time_frac:float=0.) -> float:
 # %% ../nbs/05_train.ipynb #99013aa9
 def plot_lr_schedule(s:Schedule, n_iters:int, ax=None, label=None, time_fracs=None):
     "Plot `get_lr` over `n_iters` steps; `time_fracs` gives each step's share of a time budget."
+    import matplotlib.pyplot as plt   # (here: importing the module does not load pyplot)
     its = np.arange(n_iters + 1)
     fr = np.zeros(n_iters + 1) if time_fracs is None else time_fracs
     if ax is None: _, ax = plt.subplots(figsize=(6, 3))
