@@ -23,6 +23,7 @@ from ..tool.checkpoint import model_from_checkpoint
 from ..tool.log import read_log
 from ..tool.preflight import param_count
 from .bench import TrainVariant, cpu_model
+from ..train import draw_yardsticks
 
 # %% ../../nbs/lab/16_ablation.ipynb #c65f19dd
 ABLATION = {'baseline': [], **{v: ['--variants', v] for v in VARIANTS}, 'muon': ['--optimizer', 'muon']}   # one change each
@@ -31,6 +32,7 @@ COMBINED = {'rope,relu2': ['--variants', 'rope,relu2'],          # combinations,
             'rope,qk_norm,relu2,zero_init + muon': ['--variants', 'rope,qk_norm,relu2,zero_init', '--optimizer', 'muon'],
             'all seven + muon': ['--variants', ','.join(VARIANTS), '--optimizer', 'muon']}
 FINALS = {'baseline': [], 'rope,relu2 + muon': COMBINED['rope,relu2 + muon']}   # (chosen below)
+_YARDSTICK_COLORS = {'uniform': 'gray', 'unigram': 'tab:olive', 'bigram': 'tab:purple'}   # 05's colours, by name: a subset keeps them
 
 def _overrides(args:list) -> dict:
     "`chargpt_train` arguments (`['--variants', 'rope', '--learning_rate', '6e-3']`) as `TrainConfig` fields of their types."
@@ -196,12 +198,13 @@ def records_table(root) -> str:
         lines.append(f"| {name} | {r['best_val']:.4f} | {r['best_bpc']:.3f} | {t} | {r['steps']:,} | {r['date']} | {r['machine']} | `{r['command']}` |")
     return '\n'.join(lines)
 
-def plot_records(root, ax=None, target:float=1.50):
-    "Val loss against minutes of training for every record under `root`."
+def plot_records(root, ax=None, target:float=1.50, yardsticks:dict=None):
+    "Val loss against minutes of training for every record under `root`, the `target` dotted, and 05's `yardsticks` if given."
     if ax is None: _, ax = plt.subplots(figsize=(7, 4))
     for p in sorted(Path(root).glob('*/log.csv')):
         rows = read_log(p)
         ax.plot([r['elapsed_s'] / 60 for r in rows[1:]], [r['val_loss'] for r in rows[1:]], 'o-', ms=3, label=p.parent.name)
+    if yardsticks: draw_yardsticks(ax, yardsticks, [_YARDSTICK_COLORS[k] for k in yardsticks])
     ax.axhline(target, ls=':', c='gray'); ax.set_xlabel('minutes of training'); ax.set_ylabel('val loss')
-    ax.set_title('records: val loss in 10 minutes on 2 CPU cores'); ax.legend(fontsize=8)
+    ax.set_title('records: val loss in 10 minutes on 2 CPU cores'); ax.legend(fontsize=8, loc='upper center')
     return ax
