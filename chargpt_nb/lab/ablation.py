@@ -132,16 +132,16 @@ def summarize(records:list, baseline:str='baseline', step:int|None=None) -> list
     return out
 
 def ablation_table(records:list, baseline:str='baseline', speeds:dict|None=None) -> str:
-    "A markdown table of `summarize(records)`: best val loss ± half the seeds' spread, bits/char, change and verdict; val loss at the common step; the final model's loss on the whole val split; tokens/s (`speeds[name]` where given), steps, parameters."
-    rows = summarize(records, baseline)
+    "A markdown table of `summarize(records)`: best val loss ± half the seeds' spread, bits/char, change and verdict; val loss at the common step; the final model's loss on the whole val split; tokens/s (`speeds[name]` where given: timed in turns, else the runs' own), steps, parameters."
+    rows, source = summarize(records, baseline), 'timed in turns' if speeds else "each run's own"
     lines = [f'| change | runs | best val loss | bits/char | vs baseline | verdict | val loss at step {rows[0]["step"]:,} | vs baseline | '
-             'whole val split, final model | tokens/s | steps | parameters |', '|---|---|---|---|---|---|---|---|---|---|---|---|']
+             f"whole val split, final model | tokens/s ({source}) | steps | parameters |", '|---|---|---|---|---|---|---|---|---|---|---|---|']
     for r in rows:
         d, ds = ('', '') if r['name'] == baseline else (f"{r['delta']:+.4f}", f"{r['delta_at_step']:+.4f}")
         full = f"{r['full_val']:.4f} ± {r['full_spread']:.4f}" if math.isfinite(r['full_val']) else ''
         lines.append(f"| {r['name']} | {r['runs']} | {r['best_val']:.4f} ± {r['half_spread']:.4f} | {r['best_val'] / math.log(2):.3f} | "
                      f"{d} | {r['verdict']} | {r['at_step']:.4f} ± {r['at_step_spread']:.4f} | {ds} | {full} | "
-                     f"{(speeds or {}).get(r['name'], r['tok_s']):,.0f} | {r['iters']:,.0f} | {r['params']:,} |")
+                     f"{speeds[r['name']] if r['name'] in (speeds or {}) else r['tok_s']:,.0f}{' (own)' if speeds and r['name'] not in speeds else ''} | {r['iters']:,.0f} | {r['params']:,} |")
     return '\n'.join(lines)
 
 def plot_ablation(records:list, baseline:str='baseline', ax=None, title='change in best val loss (lower is better)'):
