@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['CHAR_CLASSES', 'next_char_probs', 'plot_next_char_dists', 'check_sample_args', 'encode_prompt', 'sample',
            'show_samples', 'char_class', 'embedding_pca', 'plot_token_embeddings', 'nearest_chars', 'attention_maps',
-           'head_summary', 'plot_next_char_top']
+           'key_lift', 'head_summary', 'plot_next_char_top']
 
 # %% ../nbs/06_sample.ipynb #621eb6a8
 import matplotlib.pyplot as plt
@@ -136,8 +136,15 @@ def attention_maps(model, idx) -> list:
         x = block(x)                                                              # (1, T, C)
     return maps
 
-def head_summary(att, text:str, first:int=10) -> list:
-    "Per head of `att` [nh, T, T] over `text`: mean distance looked back, the mean weight on the character itself and on 1, 2 and 3 characters back, and the three characters with the most weight from queries `first` on."
+def key_lift(a, first:int=10) -> torch.Tensor:
+    "For one head's weights `a` [T, T]: the weight each key gets from queries `first` on, over what a uniform causal head gives it. [T]"
+    T = a.size(-1)
+    uniform = torch.ones(T, T).tril()
+    uniform = uniform / uniform.sum(-1, keepdim=True)                     # (T, T): query t spreads 1/(t+1) over keys 0..t
+    return a[first:].sum(0) / uniform[first:].sum(0)                      # (T,): 1 = no more than chance
+
+def head_summary(att, text:str, first:int=10, min_seen:int=10) -> list:
+    "Per head of `att` [nh, T, T] over `text`: mean distance looked back, the mean weight on the character itself and on 1, 2 and 3 characters back, and the three keys with the highest `key_lift` among those at least `min_seen` queries see."
     att = att.detach().float().cpu()
     nh, T, _ = att.shape
     t = torch.arange(T)
@@ -146,10 +153,12 @@ def head_summary(att, text:str, first:int=10) -> list:
     for h in range(nh):
         a = att[h]                                                           # (T, T)
         offs = [a.diagonal(-d).mean().item() for d in range(4)]             # the weight d characters back
-        top = a[first:].sum(0).topk(3).indices.tolist()                      # keys most attended to, summed over queries
+        lift = key_lift(a, first)[:T - min_seen + 1]                         # keys seen by at least min_seen queries
+        top = lift.topk(3)
         rows.append(dict(head=h, mean_distance=round((a * back).sum(-1).mean().item(), 1), itself=round(offs[0], 2),
                          back_1=round(offs[1], 2), back_2=round(offs[2], 2), back_3=round(offs[3], 2),
-                         top_keys=''.join(char_label(text[k]) for k in top)))
+                         top_keys=''.join(char_label(text[k]) for k in top.indices.tolist()),
+                         lift=[round(v, 1) for v in top.values.tolist()]))
     return rows
 
 # %% ../nbs/06_sample.ipynb #b90b97a9

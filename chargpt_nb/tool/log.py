@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['LOG_COLUMNS', 'format_row', 'write_log', 'read_log', 'log_table', 'log_rows', 'plot_log', 'save_loss_plot',
-           'Progress']
+           'dataset_yardsticks', 'Progress']
 
 # %% ../../nbs/tool/11_log.ipynb #50afbf04
 import contextlib, csv, math, shutil, sys, time
@@ -46,8 +46,8 @@ def log_rows(table:dict) -> list:
     return [{k: (int(v) if k in ('iter', 'saved') else v) for k, v in zip(table['columns'], r)} for r in table['rows'].tolist()]
 
 # %% ../../nbs/tool/11_log.ipynb #e0af4bb7
-def plot_log(rows, ax=None, title='loss'):
-    "Train and val loss against iteration for log rows (a list, or the path of a `log.csv`)."
+def plot_log(rows, ax=None, title='loss', yardsticks:dict=None):
+    "Train and val loss against iteration for log rows (a list, or the path of a `log.csv`), with 05's `yardsticks` as dotted lines if given."
     if not isinstance(rows, list): rows = read_log(rows)
     if ax is None:
         import matplotlib.pyplot as plt   # (here, not at import: a command that draws nothing need not load pyplot)
@@ -55,17 +55,27 @@ def plot_log(rows, ax=None, title='loss'):
     its = [r['iter'] for r in rows]
     ax.plot(its, [r['train_loss'] for r in rows], 'o-', ms=3, label='train')
     ax.plot(its, [r['val_loss'] for r in rows], 'o-', ms=3, label='val')
+    if yardsticks:
+        from chargpt_nb.train import draw_yardsticks
+        draw_yardsticks(ax, yardsticks); ax.margins(y=0.1)         # (room above the top line's label)
     ax.set_xlabel('iteration'); ax.set_ylabel('loss (nats per character)'); ax.set_title(title)
-    ax.grid(alpha=0.3); ax.legend()
+    ax.grid(alpha=0.3); ax.legend(loc='upper center')
     return ax
 
-def save_loss_plot(rows:list, path, title='loss'):
+def save_loss_plot(rows:list, path, title='loss', yardsticks:dict=None):
     "Save `plot_log(rows)` as a PNG at `path`, atomically (no pyplot: safe in scripts and threads)."
     from matplotlib.figure import Figure
     fig = Figure(figsize=(7, 4))
-    plot_log(rows, fig.subplots(), title=title)
+    plot_log(rows, fig.subplots(), title=title, yardsticks=yardsticks)
     fig.tight_layout()
     atomic_write(path, lambda f: fig.savefig(f, format='png', dpi=100))
+
+def dataset_yardsticks(data, max_chars:int=2_000_000, max_vocab:int=1024) -> dict|None:
+    "05's `yardsticks` for a dataset (08's `open_dataset`), counted on at most `max_chars` of each split; None over `max_vocab` characters (the bigram table has vocab² counts)."
+    V = data.meta['vocab_size']
+    if V > max_vocab or len(data.train) < 2 or len(data.val) < 2: return None
+    from chargpt_nb.train import yardsticks
+    return yardsticks(data.train[:max_chars], data.val[:max_chars], V)
 
 # %% ../../nbs/tool/11_log.ipynb #ce72902d
 class _ConsoleBar(ConsoleProgressBar):
@@ -115,14 +125,14 @@ class Progress:
         elif self.show and now - getattr(self, 'noted', now) > 60: self.write(comment); self.noted = now
         elif not hasattr(self, 'noted'): self.noted = now
 
-    def plot(self, rows:list):
+    def plot(self, rows:list, yardsticks:dict=None):
         if not (self.show and IN_NOTEBOOK): return
         import matplotlib.pyplot as plt
         from IPython.display import display
         if self.fig is None:
             self.fig, self.ax = plt.subplots(figsize=(7, 3.5))
             self.handle = display(self.fig, display_id=True)
-        self.ax.clear(); plot_log(rows, self.ax, title='loss (live)')
+        self.ax.clear(); plot_log(rows, self.ax, title='loss (live)', yardsticks=yardsticks)
         self.handle.update(self.fig)
 
     def close(self, done:bool=False):

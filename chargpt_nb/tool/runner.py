@@ -20,7 +20,7 @@ from .config import TrainConfig
 from .checkpoint import CKPT_NAME, _clean_state_dict, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from .runtime import Runtime, build_optimizer, thread_governor
 from .speed import use_cheap_dropout
-from .log import Progress, format_row, log_rows, log_table, read_log, save_loss_plot, write_log
+from .log import Progress, dataset_yardsticks, format_row, log_rows, log_table, read_log, save_loss_plot, write_log
 from .preflight import check_data, check_memory, check_out_dir, check_resume, ckpt_bytes, resume_or_new
 from .dist import Processes, seed_all
 
@@ -55,6 +55,7 @@ class _Run:
         self.iter_num, self.best_val, self.train_time, self.eval_time, self.history = 0, math.inf, 0., 0., []
         self.resumed_at = self.saved = None
         self.png_time = time.perf_counter()
+        self.yardsticks = dataset_yardsticks(self.data) if self.master else None   # 05's lines on loss.png (hundredths of a second)
         if ck is None: seed_all(cfg.seed, self.procs.rank, self.gen)
         else: self._load(ck)
         self.procs.join(rt.device)
@@ -101,7 +102,7 @@ def _write(self:_Run, it:int, val:float, row:dict, save:bool, view:Progress):
             target = self.out/'log.csv'
             write_log(target, self.history)
         except OSError as e: err = f'could not write {target} ({e.strerror or e})'
-        view.write(format_row(row)); view.plot(self.history)   # (a closed stdout stops the printing, not the run)
+        view.write(format_row(row)); view.plot(self.history, self.yardsticks)   # (a closed stdout stops the printing, not the run)
     if self.procs.from_master(0. if err else 1.)[0] == 0: err = err or 'rank 0 could not write its checkpoint or log'
     if err: raise ChargptError(f'{err}; {self._kept()}')
     if save: self.saved = (it, val)
@@ -139,7 +140,7 @@ def _evaluate(self:_Run, it:int, lr:float, ms:float, elapsed:float, last:bool, v
 @patch
 def _save_png(self:_Run):
     "Redraw `loss.png`; a picture that cannot be drawn or written never stops the run (said once)."
-    try: save_loss_plot(self.history, self.out/'loss.png', title=f'{safe_text(self.out.name)}: loss')
+    try: save_loss_plot(self.history, self.out/'loss.png', title=f'{safe_text(self.out.name)}: loss', yardsticks=self.yardsticks)
     except Exception as e:
         if not getattr(self, 'png_failed', False): warnings.warn(f'could not draw {safe_text(self.out/"loss.png")} ({type(e).__name__}: {e}); training goes on')
         self.png_failed = True
