@@ -8,7 +8,6 @@ __all__ = ['CHAR_CLASSES', 'next_char_probs', 'plot_next_char_dists', 'check_sam
            'key_lift', 'head_summary', 'plot_next_char_top']
 
 # %% ../nbs/06_sample.ipynb #621eb6a8
-import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 
@@ -28,6 +27,7 @@ def next_char_probs(model, tok, prompt:str, temperature:float=1.0, top_k=None, t
 # %% ../nbs/06_sample.ipynb #3acaa1c3
 def plot_next_char_dists(model, tok, prompt:str, settings:list, top:int=20):
     "One bar chart per sampling setting (a dict of temperature/top_k/top_p): the `top` likeliest next characters."
+    import matplotlib.pyplot as plt   # (here: importing the module does not load pyplot)
     base = next_char_probs(model, tok, prompt)
     order = base.argsort(descending=True)[:top]
     labels = [char_label(tok.chars[i]) for i in order]
@@ -107,6 +107,7 @@ def embedding_pca(w) -> torch.Tensor:
 
 def plot_token_embeddings(wte, chars, ax=None, title='token embeddings, first two principal components'):
     "Scatter of `embedding_pca(wte)`, each point labelled with its character and coloured by `char_class`."
+    import matplotlib.pyplot as plt   # (here: importing the module does not load pyplot)
     xy = embedding_pca(wte)
     if ax is None: _, ax = plt.subplots(figsize=(8, 6))
     for cls, color in CHAR_CLASSES.items():
@@ -164,6 +165,7 @@ def head_summary(att, text:str, first:int=10, min_seen:int=10) -> list:
 # %% ../nbs/06_sample.ipynb #b90b97a9
 def plot_next_char_top(model, tok, prompts:list, top:int=10):
     "For each prompt, a bar chart of the `top` likeliest next characters (plain softmax)."
+    import matplotlib.pyplot as plt   # (here: importing the module does not load pyplot)
     fig, axs = plt.subplots(1, len(prompts), figsize=(3.3 * len(prompts), 2.8), sharey=True, squeeze=False)
     for ax, prompt in zip(axs[0], prompts):
         p = next_char_probs(model, tok, prompt)

@@ -1,5 +1,5 @@
 "`chargpt_sample` as a user runs it: streaming, reproducibility, and a one-line error for every bad input."
-import os
+import os, subprocess, sys
 from pathlib import Path
 
 import pytest
@@ -109,3 +109,11 @@ def test_bad_input(ckpt_dir, tmp_path, args, msg):
     args = [str(a).format(tmp=tmp_path) for a in args]
     if '--out_dir' not in args and '--model' not in args: args = ['--model', ckpt_dir, *args]
     one_line_error(run('chargpt_sample', *args), msg)
+
+
+def test_commands_do_not_load_pyplot():
+    "Start-up: importing the commands (and the lesson modules under them) leaves matplotlib.pyplot unloaded until a plot is drawn."
+    code = ('import sys, chargpt_nb.tool.cli, chargpt_nb.tool.runner, chargpt_nb.modern, chargpt_nb.sample, chargpt_nb.overview; '
+            'print("matplotlib.pyplot" in sys.modules)')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == 'False', out.stdout + out.stderr
