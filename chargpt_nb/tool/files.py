@@ -141,7 +141,8 @@ def shakespeare_path(url=SHAKESPEARE_URL) -> Path:
         with urllib.request.urlopen(url, timeout=30) as r: data = r.read()
     except Exception as e:
         raise ChargptError(f'{corrupt}could not download tiny Shakespeare ({e.__class__.__name__}: {e}); '
-                           f'put a good copy at {dst} or pass your own text with --input FILE') from None
+                           f'put a good copy at {dst} (cache_text(FILE) in Python), or use your own text: --input FILE on the command line, '
+                           f'load_text(FILE) or prepare(input=FILE) in Python') from None
     if (got := hashlib.sha256(data).hexdigest()) != SHAKESPEARE_SHA256:
         raise ChargptError(f'downloaded tiny Shakespeare has SHA-256 {got[:12]}..., expected {SHAKESPEARE_SHA256[:12]}...')
     return atomic_write(dst, lambda f: f.write(data))
