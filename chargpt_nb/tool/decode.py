@@ -6,7 +6,7 @@
 __all__ = ['ORT_PRECISIONS', 'ENGINES', 'PositionMajorCache', 'DecodeStep', 'export_decode_step', 'quantize_graph', 'graph_key',
            'decode_graph', 'OrtDecoder', 'ready_sampler', 'decode_drift']
 
-# %% ../../nbs/tool/10_decode.ipynb #d832e798
+# %% ../../nbs/tool/10_decode.ipynb #2f3b4e67
 import copy, hashlib, io, contextlib, json, logging, os, warnings
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from .files import cache_dir, plain_file_mode
 from .runtime import resolve_precision
 from .speed import to_precision
 
-# %% ../../nbs/tool/10_decode.ipynb #a5c49318
+# %% ../../nbs/tool/10_decode.ipynb #8cac2e98
 class PositionMajorCache(KVCache):
     "02's `KVCache` stored as [block_size, B, nh, hs], so the filled positions `k[:n]` are one contiguous block."
     def update(self, k, v):
@@ -37,7 +37,7 @@ class PositionMajorCache(KVCache):
         self.n = end
         return self.k[:end].permute(1, 2, 0, 3), self.v[:end].permute(1, 2, 0, 3)   # (B, nh, n, hs): views
 
-# %% ../../nbs/tool/10_decode.ipynb #e150ce45
+# %% ../../nbs/tool/10_decode.ipynb #b4d8ae28
 class _GraphCache:
     "What one block's attention sees inside the graph: the past keys and values given as inputs, then the new position."
     def __init__(self, k, v): self.k, self.v, self.n = k, v, k.shape[0]    # (S, B, nh, hs) each; n: the new position
@@ -53,7 +53,7 @@ class DecodeStep(nn.Module):
         logits = self.model.logits(self.model.transformer(idx, caches))       # (B, 1, V)
         return (logits[:, -1], *(t for c in caches for t in c.new))
 
-# %% ../../nbs/tool/10_decode.ipynb #fef0cc79
+# %% ../../nbs/tool/10_decode.ipynb #ffdfc570
 def _names(n_layer:int) -> list: return [f'{kv}{i}' for i in range(n_layer) for kv in 'kv']
 
 def export_decode_step(model:GPT, path) -> Path:
@@ -77,7 +77,7 @@ def export_decode_step(model:GPT, path) -> Path:
     finally: tmp.unlink(missing_ok=True)
     return path
 
-# %% ../../nbs/tool/10_decode.ipynb #0951099c
+# %% ../../nbs/tool/10_decode.ipynb #82705277
 def quantize_graph(src:Path, dst:Path) -> Path:
     "`dst`: the graph `src` with int8 weights (one scale per output column), made by ONNX Runtime's dynamic quantization unless it exists."
     if dst.is_file(): return dst
@@ -107,7 +107,7 @@ def decode_graph(model:GPT, precision:str='float32') -> Path:
     if not p.is_file(): export_decode_step(model, p)
     return p if precision == 'float32' else quantize_graph(p, p.with_name(f'{p.stem}-{precision}.onnx'))
 
-# %% ../../nbs/tool/10_decode.ipynb #0474205a
+# %% ../../nbs/tool/10_decode.ipynb #3a1a976c
 ORT_PRECISIONS = ('float32', 'int8')
 
 class OrtDecoder(nn.Module):
@@ -135,7 +135,7 @@ class OrtDecoder(nn.Module):
         for i, c in enumerate(caches): c.update(out[1 + 2 * i].permute(1, 2, 0, 3), out[2 + 2 * i].permute(1, 2, 0, 3))
         return out[0][:, None], None                                   # (B, 1, V)
 
-# %% ../../nbs/tool/10_decode.ipynb #f9507947
+# %% ../../nbs/tool/10_decode.ipynb #53502809
 ENGINES = ('auto', 'onnxruntime', 'torch')
 
 def _ort_decoder(model:GPT, precision:str) -> tuple:
@@ -160,7 +160,7 @@ def ready_sampler(model:GPT, device:str='cpu', dtype:str='auto', engine:str='aut
         if engine == 'onnxruntime': raise ChargptError(f'the onnxruntime engine cannot sample here: {why}')
     return to_precision(model, precision), f'torch {precision}'
 
-# %% ../../nbs/tool/10_decode.ipynb #f094fb30
+# %% ../../nbs/tool/10_decode.ipynb #5a1ed46d
 @torch.no_grad()
 def decode_drift(model:GPT, val, precisions=ORT_PRECISIONS, batches:int=2, batch_size:int=8) -> list:
     "Rows of the loss on the ids `val` and mean KL(PyTorch float32 ‖ graph) per character, each window decoded one position at a time by ONNX Runtime in each precision."
