@@ -68,12 +68,16 @@ class Transformer(Embeddings):
         return self.ln_f(x)                                  # (B, T, C)
 
 # %% ../nbs/04_gpt.ipynb #864c1307
+def _can_read(t:torch.Tensor) -> bool:
+    "Whether to read `t`'s values: on a CPU, and not while `torch.compile` traces (a read would split its graph; the tool checks its data once, 08)."
+    return t.device.type == 'cpu' and t.numel() > 0 and not torch.compiler.is_compiling()
+
 def _check_ids(idx:torch.Tensor, vocab_size:int, device:torch.device|None=None, name:str='idx'):
     "`ChargptError` unless `idx` is [B, T] integer ids in [0, vocab_size) on `device` (values checked on a CPU only: elsewhere it would wait for the device)."
     if not isinstance(idx, torch.Tensor) or idx.dim() != 2: raise ChargptError(f'{name} must be token ids of shape [B, T], got shape {list(getattr(idx, "shape", []))}')
     if idx.dtype not in (torch.int64, torch.int32): raise ChargptError(f'{name} must be integer token ids (int64), got {idx.dtype}')
     if device is not None and idx.device != device: raise ChargptError(f'{name} is on {idx.device} but the model is on {device}: move it with .to({str(device)!r})')
-    if idx.device.type == 'cpu' and idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= vocab_size):
+    if _can_read(idx) and (int(idx.min()) < 0 or int(idx.max()) >= vocab_size):
         raise ChargptError(f'token ids must be in [0, {vocab_size}), got {int(idx.min())}..{int(idx.max())}')
 
 def _check_targets(targets:torch.Tensor, idx:torch.Tensor, vocab_size:int):
@@ -82,7 +86,7 @@ def _check_targets(targets:torch.Tensor, idx:torch.Tensor, vocab_size:int):
         raise ChargptError(f'targets must have the shape of idx {list(idx.shape)}, got {list(getattr(targets, "shape", []))}')
     if targets.dtype not in (torch.int64, torch.int32): raise ChargptError(f'targets must be integer token ids (int64), got {targets.dtype}')
     if targets.device != idx.device: raise ChargptError(f'targets are on {targets.device} but idx is on {idx.device}')
-    if targets.device.type == 'cpu' and targets.numel() and (int(targets.min()) < -1 or int(targets.max()) >= vocab_size):
+    if _can_read(targets) and (int(targets.min()) < -1 or int(targets.max()) >= vocab_size):
         raise ChargptError(f'targets must be in [0, {vocab_size}) or -1 (ignored), got {int(targets.min())}..{int(targets.max())}')
 
 # %% ../nbs/04_gpt.ipynb #4358673b

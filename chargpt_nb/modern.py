@@ -140,6 +140,7 @@ class BatchedMuon(torch.optim.Muon):
     def __init__(self, params, ns_dtype=torch.bfloat16, **kwargs):
         super().__init__(params, **kwargs)
         self.ns_dtype = ns_dtype
+        self.orthogonalise = newton_schulz   # (the tool may swap in a compiled copy, 10)
 
     @torch.no_grad()
     def step(self, closure=None):
@@ -152,7 +153,7 @@ class BatchedMuon(torch.optim.Muon):
                 u = p.grad.lerp(buf, g['momentum']) if g['nesterov'] else buf # Nesterov: look one step ahead
                 by_shape.setdefault(tuple(_wide(u).shape), []).append((p, u))   # a 512×128 and a 128×512 go together
             for pairs in by_shape.values():
-                O = newton_schulz(torch.stack([_wide(u) for _, u in pairs]), g['ns_coefficients'], g['ns_steps'], g['eps'], self.ns_dtype)
+                O = self.orthogonalise(torch.stack([_wide(u) for _, u in pairs]), g['ns_coefficients'], g['ns_steps'], g['eps'], self.ns_dtype)
                 for (p, _), o in zip(pairs, O):                               # o: (m, n), the orthogonalised update
                     A, B = p.shape
                     scale = 0.2 * math.sqrt(max(A, B)) if g['adjust_lr_fn'] == 'match_rms_adamw' else math.sqrt(max(1, A / B))

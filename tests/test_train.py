@@ -250,3 +250,20 @@ def test_one_run_per_out_dir(data, tmp_path):
     finally:
         p.send_signal(signal.SIGKILL); p.wait()
     train(*args[:-2], '--max_time', 0, '--max_iters', int(load_checkpoint(tmp_path)['iter_num']) + 10, '--resume')   # the lock died with it
+
+
+# --- --compile: the compiled step trains what the plain one does -------------------------------------------------
+
+def test_compiled_training_follows_the_plain_run(data, tmp_path):
+    "`--compile true` with Muon (model and Newton-Schulz steps compiled): same losses as the plain run, to float tolerance; its checkpoint loads as a plain model."
+    args = ('--preset', 'tiny', '--optimizer', 'muon', '--variants', 'rope,relu2', '--max_iters', '6', '--eval_interval', '3',
+            '--eval_iters', '2', '--device', 'cpu', '--dtype', 'float32', '--data_dir', data)
+    train(*args, '--out_dir', tmp_path/'plain')
+    r = train(*args, '--out_dir', tmp_path/'compiled', '--compile', 'true')
+    assert 'uncompiled' not in r.stderr, r.stderr
+    plain, fast = losses(tmp_path/'plain'), losses(tmp_path/'compiled')
+    assert [p[0] for p in plain] == [f[0] for f in fast] == ['0', '3', '6']
+    for p, f in zip(plain, fast):
+        for k in (1, 2): assert abs(float(p[k]) - float(f[k])) < 2e-3, (p, f)
+    ck = load_checkpoint(tmp_path/'compiled'/CKPT_NAME, 'cpu')
+    assert not any(k.startswith('_orig_mod.') for k in ck['model'])

@@ -45,7 +45,7 @@ class RunSettings:
     save_last: bool = True        # also save at the end of the run, even if the val loss did not improve
     device: str = 'auto'          # auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps
     dtype: str = 'auto'           # auto, float32, bfloat16 or float16 (autocast; float16 adds a grad scaler)
-    compile: bool = False         # torch.compile the model (off by default: it did not help on CPU)
+    compile: bool = False         # torch.compile the model and Muon's steps (10 · Runtime); its first run compiles for about a minute
     seed: int = 1337              # seeds the initial weights, the batches and dropout
 
 MODEL_FIELDS = tuple(f.name for f in fields(ModernConfig) if f.name != 'vocab_size')   # (vocab_size: the dataset's)

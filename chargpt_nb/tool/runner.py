@@ -18,7 +18,7 @@ from ..modern import build_model
 from .files import locked_dir, safe_text, sweep_stale
 from .config import TrainConfig
 from .checkpoint import CKPT_NAME, _clean_state_dict, load_checkpoint, rng_state, save_checkpoint, set_rng_state
-from .runtime import Runtime, build_optimizer, thread_governor
+from .runtime import Runtime, build_optimizer, compile_training, thread_governor
 from .speed import use_cheap_dropout
 from .log import Progress, dataset_yardsticks, format_row, log_rows, log_table, read_log, save_loss_plot, write_log
 from .preflight import check_data, check_memory, check_out_dir, check_resume, ckpt_bytes, resume_or_new
@@ -59,7 +59,7 @@ class _Run:
         if ck is None: seed_all(cfg.seed, self.procs.rank, self.gen)
         else: self._load(ck)
         self.procs.join(rt.device)
-        self.fwd = torch.compile(self.raw) if cfg.compile else self.raw
+        self.fwd = compile_training(self.raw, self.optimizer, rt.device) if cfg.compile else self.raw   # (10)
         self.model = self.procs.wrap(self.fwd, rt.device)
 
 # %% ../../nbs/tool/11_runner.ipynb #7b456909

@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['DEVICE_PATTERN', 'DTYPES', 'PRECISIONS', 'resolve_device', 'cpu_info', 'cpu_model', 'cpu_has_fast_bf16',
            'has_int8_kernel', 'resolve_precision', 'autocast_ctx', 'resolve_chunk_rows', 'Runtime', 'build_optimizer',
-           'cpu_seconds', 'ThreadGovernor', 'thread_governor']
+           'compile_blocker', 'compile_training', 'cpu_seconds', 'ThreadGovernor', 'thread_governor']
 
 # %% ../../nbs/tool/10_runtime.ipynb #3d5af524
-import contextlib, functools, os, platform, re, time
+import contextlib, functools, os, platform, re, shutil, time, warnings
 from pathlib import Path
 
 import psutil
@@ -16,7 +16,7 @@ import torch
 
 from ..data import ChargptError
 from ..train import make_optimizer
-from ..modern import MuonAdamW
+from ..modern import MuonAdamW, newton_schulz
 
 # %% ../../nbs/tool/10_runtime.ipynb #c4bcabf2
 DEVICE_PATTERN = r'auto|cpu|mps|cuda(:\d+)?'
@@ -108,6 +108,22 @@ def build_optimizer(model, cfg, device_type:str='cpu'):
     if cfg.optimizer != 'muon': return make_optimizer(model, cfg.learning_rate, cfg.weight_decay, betas, device_type)
     slow_bf16 = device_type == 'cpu' and not cpu_has_fast_bf16()
     return MuonAdamW(model, cfg.learning_rate, cfg.weight_decay, betas, torch.float32 if slow_bf16 else torch.bfloat16, device_type)
+
+# %% ../../nbs/tool/10_runtime.ipynb #48c30c35
+def compile_blocker(device:str) -> str:
+    "Why `torch.compile` cannot run on `device` here, or '' when it can: on a CPU its inductor backend needs a C++ compiler."
+    if torch.device(device).type != 'cpu': return ''
+    if not (os.environ.get('CXX') or any(shutil.which(c) for c in ('g++', 'clang++', 'c++'))):
+        return 'no C++ compiler (g++ or clang++) was found'
+    return ''
+
+def compile_training(model, optimizer, device:str):
+    "`model` under `torch.compile`, and a Muon optimizer's orthogonalisation too; `model` itself, with one warning, where it cannot compile."
+    if why := compile_blocker(device):
+        warnings.warn(f'compile: {why}; training runs uncompiled'); return model
+    torch._dynamo.config.suppress_errors = True      # a graph that fails to compile runs uncompiled (inductor says why)
+    if isinstance(optimizer, MuonAdamW): optimizer.muon.orthogonalise = torch.compile(newton_schulz)
+    return torch.compile(model)
 
 # %% ../../nbs/tool/10_runtime.ipynb #4da02300
 def cpu_seconds():
