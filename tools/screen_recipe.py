@@ -4,17 +4,17 @@ trained weights and of exponential moving averages of them; appends one JSON lin
   python tools/screen_recipe.py NAME STEPS "dict(overrides)" "dict(compile=True, ema=[0.995], epoch=False)"
 (data: chargpt_prepare --input ../shared/data/tinyshakespeare.txt --out_dir /tmp/data)"""
 import sys, time, json, math, copy, torch, numpy as np
-import torch.nn.functional as F
 from chargpt_nb.tool.config import TrainConfig
 from chargpt_nb.modern import build_model
 from chargpt_nb.tool.runtime import build_optimizer, compile_training, cpu_model
+from chargpt_nb.lab.ablation import split_loss
 from chargpt_nb.train import train_step, get_lr, get_batch
 torch.set_num_threads(2)
 name, steps, over, opts = sys.argv[1], int(sys.argv[2]), eval(sys.argv[3]), eval(sys.argv[4]) if len(sys.argv) > 4 else {}
 cfg = TrainConfig.preset('cpu', **over)
 cfg.lr_decay_iters = steps
 train_np = np.fromfile('/tmp/data/train.bin', dtype=np.uint16); train = torch.from_numpy(train_np.astype(np.int64))
-val = torch.from_numpy(np.fromfile('/tmp/data/val.bin', dtype=np.uint16).astype(np.int64))
+val_np = np.fromfile('/tmp/data/val.bin', dtype=np.uint16)
 torch.manual_seed(cfg.seed)
 m = build_model(cfg.gpt_config(65))
 opt = build_optimizer(m, cfg, 'cpu')
@@ -35,14 +35,11 @@ def epoch_batch():
     ix = order[pos:pos + B]; pos += B
     x = torch.stack([train[i:i + T] for i in ix]); y = torch.stack([train[i + 1:i + 1 + T] for i in ix])
     return x, y
-@torch.no_grad()
 def full_val(model):
-    model.eval(); n = (len(val) - 1) // T
-    x = val[:n * T].view(n, T); y = val[1:n * T + 1].view(n, T); tot = 0.
-    for i in range(0, n, 64):
-        with ctx: logits, _ = model(x[i:i + 64], y[i:i + 64])
-        tot += F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y[i:i + 64].reshape(-1), reduction='sum').item()
-    model.train(); return tot / (n * T)
+    "Loss on every character of the val split (the lab's `split_loss`), in bfloat16 autocast as the run evaluates."
+    model.eval()
+    with ctx: loss = split_loss(model, val_np)
+    model.train(); return loss
 t0 = time.perf_counter(); tstep = []
 for it in range(steps):
     lr = get_lr(it, cfg)
