@@ -21,11 +21,11 @@ from ..modern import VARIANTS
 from ..tool.files import open_dataset
 from ..tool.config import TrainConfig
 from ..tool.runtime import cpu_has_fast_bf16
-from ..tool.checkpoint import model_from_checkpoint
+from ..tool.checkpoint import load_checkpoint, model_from_checkpoint
 from ..tool.log import read_log
 from ..tool.preflight import param_count
 from .bench import TrainVariant, cpu_model
-from ..data import get_batch
+from ..data import ChargptError, get_batch
 from ..gpt import GPT, GPTConfig
 from ..train import Schedule, draw_yardsticks, estimate_loss, get_lr, make_optimizer, train_step
 
@@ -64,13 +64,23 @@ def run_record(name:str, seed:int, budget, out_dir, argv:list, rc:int, stderr:st
                 curve=[(r['iter'], round(r['elapsed_s'], 1), round(r['val_loss'], 4), round(r['train_loss'], 4)) for r in rows],
                 params=_params(argv), wall=round(wall, 1), rc=rc, err=stderr.strip().splitlines()[-1] if rc and stderr.strip() else '',
                 full_val=full_val_loss(out_dir, _overrides(argv)['data_dir']) if (Path(out_dir)/'ckpt.pt').exists() else math.nan,
+                full_val_train=_train_weights_loss(out_dir, _overrides(argv)['data_dir']),
                 cmd='chargpt_train ' + shlex.join(argv))
 
 @torch.no_grad()
-def full_val_loss(run_dir, data_dir, batch_size:int=64) -> float:
-    "The loss of the model in `run_dir`'s checkpoint (its last) on every character of `data_dir`'s val split, in windows of `block_size`, in float32."
-    model, _ = model_from_checkpoint(Path(run_dir)/'ckpt.pt')
+def full_val_loss(run_dir, data_dir, batch_size:int=64, weights:str='model') -> float:
+    "The loss of the model in `run_dir`'s checkpoint (its last) on every character of `data_dir`'s val split, in windows of `block_size`, in float32; `weights='train_model'`: of the training weights a run with an average (`--ema`) kept beside it."
+    ck = load_checkpoint(Path(run_dir)/'ckpt.pt')
+    if weights != 'model':
+        if ck.get(weights) is None: raise ChargptError(f'{run_dir}/ckpt.pt holds no {weights}')
+        ck = dict(ck, model=ck[weights])
+    model, _ = model_from_checkpoint(ck)
     return split_loss(model, open_dataset(data_dir).val, batch_size)
+
+def _train_weights_loss(run_dir, data_dir) -> float:
+    "`full_val_loss` of the training weights of a run that saved their average as its model (nan for any other run)."
+    p = Path(run_dir)/'ckpt.pt'
+    return full_val_loss(run_dir, data_dir, weights='train_model') if p.exists() and load_checkpoint(p).get('train_model') is not None else math.nan
 
 @torch.no_grad()
 def split_loss(model, ids, batch_size:int=64) -> float:
@@ -188,8 +198,8 @@ def time_to(rows:list, target:float) -> float|None:
     "Seconds of training at the first evaluation whose val loss is at or below `target` (None if none is)."
     return next((float(r['elapsed_s']) for r in rows if float(r['val_loss']) <= target), None)
 
-def keep_record(run_dir, dest, command:str, target:float=1.50) -> dict:
-    "Copy a finished run's log.csv and loss.png into `dest` and write record.json there: command, date, machine, best val loss, time to `target`."
+def keep_record(run_dir, dest, command:str, target:float=1.50, data_dir=None) -> dict:
+    "Copy a finished run's log.csv and loss.png into `dest` and write record.json there: command, date, machine, best val loss, time to `target`, and (given `data_dir`) its final model's loss on the whole val split."
     src, dest = Path(run_dir), Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     for f in ('log.csv', 'loss.png'): shutil.copy2(src/f, dest/f)
@@ -199,16 +209,19 @@ def keep_record(run_dir, dest, command:str, target:float=1.50) -> dict:
     rec = dict(command=command, date=time.strftime('%Y-%m-%d'), machine=machine,
                best_val=round(best, 4), best_bpc=round(best / math.log(2), 3), steps=int(rows[-1]['iter']),
                seconds=round(float(rows[-1]['elapsed_s'])), target=target, time_to_target=time_to(rows, target))
+    if data_dir is not None: rec['whole_val'] = round(full_val_loss(src, data_dir), 4)
     (dest/'record.json').write_text(json.dumps(rec, indent=1) + '\n', encoding='utf-8')
     return rec
 
 def records_table(root) -> str:
     "A markdown table of the records under `root` (one folder each, with record.json and log.csv), best first."
     recs = sorted(((p.parent.name, json.loads(p.read_text(encoding='utf-8'))) for p in Path(root).glob('*/record.json')), key=lambda r: r[1]['best_val'])
-    lines = ['| record | best val loss | bits/char | time to val 1.50 | steps | date | machine | command |', '|---|---|---|---|---|---|---|---|']
+    lines = ['| record | best val loss | bits/char | whole val split, final model | time to val 1.50 | steps | date | machine | command |',
+             '|---|---|---|---|---|---|---|---|---|']
     for name, r in recs:
         t = f"{r['time_to_target'] / 60:.1f} min" if r['time_to_target'] is not None else 'not reached'
-        lines.append(f"| {name} | {r['best_val']:.4f} | {r['best_bpc']:.3f} | {t} | {r['steps']:,} | {r['date']} | {r['machine']} | `{r['command']}` |")
+        w = f"{r['whole_val']:.4f}" if 'whole_val' in r else 'not measured'
+        lines.append(f"| {name} | {r['best_val']:.4f} | {r['best_bpc']:.3f} | {w} | {t} | {r['steps']:,} | {r['date']} | {r['machine']} | `{r['command']}` |")
     return '\n'.join(lines)
 
 def plot_records(root, ax=None, target:float=1.50, yardsticks:dict=None):

@@ -61,12 +61,14 @@ def weights_sha256(sd:dict) -> str:
     return h.hexdigest()
 
 def save_checkpoint(path, model, optimizer, cfg, vocab, iter_num:int, val_loss:float, best_val_loss:float,
-                    rng:list, train_time:float=0., eval_time:float=0., scaler=None, dataset:dict=None, history:dict=None) -> Path:
-    "Write a checkpoint (format above) to `path` atomically; `cfg` is the run's `TrainConfig` (11); `rng` holds one `rng_state` per process."
+                    rng:list, train_time:float=0., eval_time:float=0., scaler=None, dataset:dict=None, history:dict=None,
+                    averaged:dict=None) -> Path:
+    "Write a checkpoint (format above) to `path` atomically; `cfg` is the run's `TrainConfig` (11); `rng` holds one `rng_state` per process; `averaged`: the state dict to save as `model` (the weights' average, 10), when training goes on from `model`'s own."
     raw = _unwrap(model)
-    weights = _clean_state_dict(raw.state_dict())
+    weights, train = _clean_state_dict(raw.state_dict()), None
+    if averaged is not None: weights, train = _clean_state_dict(averaged), weights
     ckpt = dict(format_version=CKPT_FORMAT, model=weights, weights_sha256=weights_sha256(weights),
-                model_config=asdict(raw.config), config=asdict(cfg), vocab=list(vocab),
+                train_model=train, train_weights_sha256=weights_sha256(train) if train is not None else None, model_config=asdict(raw.config), config=asdict(cfg), vocab=list(vocab),
                 optimizer=optimizer.state_dict(), scaler=scaler.state_dict() if scaler is not None and scaler.is_enabled() else None,
                 iter_num=int(iter_num), val_loss=float(val_loss), best_val_loss=float(best_val_loss),
                 train_time=float(train_time), eval_time=float(eval_time), world_size=len(rng), rng=list(rng),
@@ -120,6 +122,8 @@ def check_checkpoint(ck:dict, p) -> dict:
     for k, t in _TYPES.items():
         if not isinstance(ck[k], t) or isinstance(ck[k], bool): raise bad(f'{k} is a {type(ck[k]).__name__}')
     if not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in ck['model'].items()): raise bad('model is not a dict of tensors')
+    if (tm := ck.get('train_model')) is not None and not (isinstance(tm, dict) and tm.keys() == ck['model'].keys() and all(
+            isinstance(v, torch.Tensor) and v.shape == ck['model'][k].shape for k, v in tm.items())): raise bad('train_model does not match model')
     try: mc = ModernConfig(**ck['model_config'])
     except (TypeError, ChargptError) as e: raise bad(f'model_config: {_one_line(e)}') from None
     v = ck['vocab']
@@ -136,6 +140,8 @@ def check_checkpoint(ck:dict, p) -> dict:
     if ck.get('dataset') is not None and not isinstance(ck['dataset'], dict): raise bad('dataset is not a dict')
     if (s := ck.get('weights_sha256')) is not None and s != weights_sha256(ck['model']):
         raise ChargptError(f'{p} is corrupt: its weights do not match their checksum (SHA-256 {weights_sha256(ck["model"])[:12]}..., recorded {str(s)[:12]}...)')
+    if tm is not None and ck.get('train_weights_sha256') != weights_sha256(tm):
+        raise ChargptError(f'{p} is corrupt: its training weights do not match their checksum')
     return ck
 
 def load_checkpoint(path, device:str='cpu') -> dict:

@@ -45,6 +45,7 @@ class RunSettings:
     save_last: bool = True        # also save at the end of the run, even if the val loss did not improve
     device: str = 'auto'          # auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps
     dtype: str = 'auto'           # auto, float32, bfloat16 or float16 (autocast; float16 adds a grad scaler)
+    ema: float = 0.0              # evaluate and save an exponential moving average of the weights with this decay (0: off; 0.995 averages about the last 200 steps; 10)
     compile: bool = False         # torch.compile the model and Muon's steps (10 · Runtime); its first run compiles for about a minute
     seed: int = 1337              # seeds the initial weights, the batches and dropout
 
@@ -106,6 +107,7 @@ def _check_config(c):
              (c.learning_rate > 0, f'learning_rate must be positive, got {c.learning_rate}'),
              (c.min_lr <= c.learning_rate, f'min_lr ({c.min_lr}) must not exceed learning_rate ({c.learning_rate})'),
              (0 <= c.beta1 < 1 and 0 <= c.beta2 < 1, f'beta1 and beta2 must be in [0, 1), got {c.beta1} and {c.beta2}'),
+             (0 <= c.ema < 1, f'ema must be in [0, 1) (0: no average), got {c.ema}'),
              (not c.decay_lr or c.lr_decay_iters >= c.warmup_iters,
               f'lr_decay_iters ({c.lr_decay_iters}) must be at least warmup_iters ({c.warmup_iters})'),
              (c.optimizer in OPTIMIZERS, f'optimizer must be one of {", ".join(OPTIMIZERS)}, got {c.optimizer!r}'),
@@ -122,7 +124,7 @@ _CPU = dict(block_size=128, n_layer=4, n_head=4, n_embd=128, dropout=0.0, batch_
             warmup_iters=100, eval_interval=1000, eval_iters=50, log_interval=10)
 PRESETS = {
     'shakespeare_char': dict(_model_preset('shakespeare_char'), out_dir='out-shakespeare-char'),
-    'cpu': dict(_CPU, variants='rope,relu2', optimizer='muon', out_dir='out-cpu'),   # the winner of 16's measurements
+    'cpu': dict(_CPU, variants='rope,relu2', optimizer='muon', compile=True, ema=0.995, out_dir='out-cpu'),   # the winner of 16's measurements
     'cpu_gpt2': dict(_CPU, out_dir='out-cpu-gpt2'),   # the cpu preset's size with GPT-2's design and AdamW, as 01-04 build it
     'tiny': dict(_model_preset('tiny'), dropout=0.1, out_dir='out-tiny', batch_size=8, max_iters=40, warmup_iters=5,
                  lr_decay_iters=40, min_lr=1e-4, eval_interval=10, eval_iters=4, log_interval=1),

@@ -18,7 +18,7 @@ from ..modern import build_model
 from .files import locked_dir, safe_text, sweep_stale
 from .config import TrainConfig
 from .checkpoint import CKPT_NAME, _clean_state_dict, load_checkpoint, rng_state, save_checkpoint, set_rng_state
-from .runtime import Runtime, build_optimizer, compile_training, thread_governor
+from .runtime import Runtime, WeightAverage, build_optimizer, compile_training, thread_governor
 from .speed import use_cheap_dropout
 from .log import Progress, dataset_yardsticks, format_row, log_rows, log_table, read_log, save_loss_plot, write_log
 from .preflight import check_data, check_memory, check_out_dir, check_resume, ckpt_bytes, resume_or_new
@@ -52,6 +52,7 @@ class _Run:
         if self.master: sweep_stale(self.out, *(f'.{n}.*.tmp' for n in (CKPT_NAME, 'log.csv', 'loss.png')))   # (under the lock)
         self.optimizer = build_optimizer(self.raw, cfg, rt.kind)   # AdamW, or Muon + AdamW (15)
         self.scaler, self.gen = rt.scaler(), torch.Generator()
+        self.avg = WeightAverage(self.raw, cfg.ema) if cfg.ema else None   # evaluated and saved as the model (10)
         self.iter_num, self.best_val, self.train_time, self.eval_time, self.history = 0, math.inf, 0., 0., []
         self.resumed_at = self.saved = None
         self.png_time = time.perf_counter()
@@ -65,8 +66,10 @@ class _Run:
 # %% ../../nbs/tool/11_runner.ipynb #7b456909
 @patch
 def _load(self:_Run, ck:dict):
-    "Continue from checkpoint `ck`: weights, optimizer, scaler, counters, RNG states and the log up to its iteration."
-    self.raw.load_state_dict(_clean_state_dict(ck['model']))
+    "Continue from checkpoint `ck`: weights (and their average), optimizer, scaler, counters, RNG states and the log up to its iteration."
+    train = ck.get('train_model')              # (set when `model` holds an average of the training weights)
+    self.raw.load_state_dict(_clean_state_dict(train if train is not None else ck['model']))
+    if self.avg: self.avg.load(_clean_state_dict(ck['model']))   # (a checkpoint without an average starts one from its weights)
     self.optimizer.load_state_dict(ck['optimizer'])
     if ck.get('scaler') and self.scaler.is_enabled(): self.scaler.load_state_dict(ck['scaler'])
     self.iter_num = self.resumed_at = int(ck['iter_num'])
@@ -98,7 +101,8 @@ def _write(self:_Run, it:int, val:float, row:dict, save:bool, view:Progress):
             if save:
                 save_checkpoint(self.ckpt_path, self.raw, self.optimizer, self.cfg, self.meta['vocab'], it, val,
                                 self.best_val, states, self.train_time, self.eval_time, self.scaler,
-                                dataset=self.data.identity, history=log_table(self.history))
+                                dataset=self.data.identity, history=log_table(self.history),
+                                averaged=self.avg.state_dict(self.raw) if self.avg else None)
             target = self.out/'log.csv'
             write_log(target, self.history)
         except OSError as e: err = f'could not write {target} ({e.strerror or e})'
@@ -121,9 +125,10 @@ def _nonfinite(self:_Run, what:str, it:int) -> ChargptError:
 @patch
 def _evaluate(self:_Run, it:int, lr:float, ms:float, elapsed:float, last:bool, view:Progress):
     cfg, t = self.cfg, time.perf_counter()
-    est = estimate_loss(self.fwd, {'train': self.data.train, 'val': self.data.val}, cfg.eval_iters, cfg.batch_size,
-                        cfg.block_size, self.rt.device, self.rt.ctx, seed=cfg.seed + self.procs.rank,
-                        on_batch=lambda k, n: view.note(f'evaluating at iter {it}: batch {k:,} of {n:,}'))
+    with self.avg.swapped_in() if self.avg else contextlib.nullcontext():   # (the average is what is saved)
+        est = estimate_loss(self.fwd, {'train': self.data.train, 'val': self.data.val}, cfg.eval_iters, cfg.batch_size,
+                            cfg.block_size, self.rt.device, self.rt.ctx, seed=cfg.seed + self.procs.rank,
+                            on_batch=lambda k, n: view.note(f'evaluating at iter {it}: batch {k:,} of {n:,}'))
     tr, va = self.procs.mean(est['train'], est['val'])
     self.eval_time = time.perf_counter() - t
     self.train_time = elapsed + self.eval_time  # what a checkpoint saved now has used of a time budget
@@ -170,6 +175,7 @@ def fit(self:_Run) -> dict:
             batches = [get_batch(self.data.train, cfg.batch_size, cfg.block_size, self.rt.device, self.gen)
                        for _ in range(cfg.gradient_accumulation_steps)]
             l = train_step(self.model, self.optimizer, batches, self.rt.ctx, self.scaler, cfg.grad_clip, lr, self.rt.chunk_rows)
+            if self.avg: self.avg.update(it)
             gov.step()
             it = self.iter_num = it + 1
             if it % cfg.log_interval == 0:

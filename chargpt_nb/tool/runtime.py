@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['DEVICE_PATTERN', 'DTYPES', 'PRECISIONS', 'resolve_device', 'cpu_info', 'cpu_model', 'cpu_has_fast_bf16',
            'has_int8_kernel', 'resolve_precision', 'autocast_ctx', 'resolve_chunk_rows', 'Runtime', 'build_optimizer',
-           'compile_blocker', 'compile_training', 'cpu_seconds', 'ThreadGovernor', 'thread_governor']
+           'compile_blocker', 'compile_training', 'WeightAverage', 'cpu_seconds', 'ThreadGovernor', 'thread_governor']
 
 # %% ../../nbs/tool/10_runtime.ipynb #3d5af524
 import contextlib, functools, os, platform, re, shutil, time, warnings
@@ -124,6 +124,37 @@ def compile_training(model, optimizer, device:str):
     torch._dynamo.config.suppress_errors = True      # a graph that fails to compile runs uncompiled (inductor says why)
     if isinstance(optimizer, MuonAdamW): optimizer.muon.orthogonalise = torch.compile(newton_schulz)
     return torch.compile(model)
+
+# %% ../../nbs/tool/10_runtime.ipynb #5da10369
+class WeightAverage:
+    "An exponential moving average, in float32, of `model`'s parameters, with decay `min(decay, (1+i)/(10+i))` at step `i`."
+    def __init__(self, model, decay:float):
+        self.names, self.params = zip(*model.named_parameters())
+        self.decay, self.avg = decay, [p.detach().float().clone() for p in self.params]
+
+    @torch.no_grad()
+    def update(self, step:int):
+        "Move the average towards the weights after optimizer step number `step` (0 for the first)."
+        d = min(self.decay, (1 + step) / (10 + step))
+        torch._foreach_lerp_(self.avg, [p.detach().float() for p in self.params], 1 - d)
+
+    def state_dict(self, model) -> dict:
+        "`model`'s state dict with each parameter, under every name it has (tied weights too), replaced by its average."
+        avg = {id(p): a for p, a in zip(self.params, self.avg)}
+        return {k: avg[id(v)].to(v.dtype) if id(v) in avg else v.detach() for k, v in model.state_dict(keep_vars=True).items()}
+
+    def load(self, state:dict):
+        "Take the average from a state dict `state_dict` wrote (a checkpoint's averaged model)."
+        self.avg = [state[n].detach().float().clone().to(p.device) for n, p in zip(self.names, self.params)]
+
+    @contextlib.contextmanager
+    def swapped_in(self):
+        "Inside the block the model's parameters hold the average; after it, their own values again."
+        kept = [p.detach().clone() for p in self.params]
+        with torch.no_grad(): torch._foreach_copy_([p.data for p in self.params], self.avg)
+        try: yield
+        finally:
+            with torch.no_grad(): torch._foreach_copy_([p.data for p in self.params], kept)
 
 # %% ../../nbs/tool/10_runtime.ipynb #4da02300
 def cpu_seconds():
