@@ -16,7 +16,7 @@ from chargpt_nb.tool.files import sha256_file
 from chargpt_nb.tool.log import read_log
 from chargpt_nb.tool.runtime import cpu_has_fast_bf16, resolve_precision
 
-DESIGN = {'cpu': "The `cpu` preset: the changes of 15 that measured best in 16 · What each change buys",
+DESIGN = {'cpu': "The `cpu` preset: the changes of 15 that measured best in 16 · What each change buys, a compiled training step, and the average of its weights (`ema` 0.995, 10), which is what is saved",
           'cpu_gpt2': "The `cpu_gpt2` preset: GPT-2's design, as 01-04 build it (the lesson's model, which 01 and 06 look inside)"}
 
 def main(run_dir='out-cpu', name='shakespeare-cpu', preset='cpu'):
