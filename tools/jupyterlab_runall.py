@@ -17,7 +17,7 @@ def start_lab(folder:Path, port:int) -> subprocess.Popen:
     settings.mkdir(parents=True, exist_ok=True)
     (settings/'tracker.jupyterlab-settings').write_text(json.dumps(dict(windowingMode='none')))
     p = subprocess.Popen([str(Path(sys.executable).parent/'jupyter'), 'lab', '--no-browser', f'--port={port}', '--IdentityProvider.token=',
-                          '--ServerApp.password=', '--ServerApp.disable_check_xsrf=True', f'--ServerApp.root_dir={folder}'],
+                          '--ServerApp.password=', '--ServerApp.disable_check_xsrf=True', '--allow-root', f'--ServerApp.root_dir={folder}'],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          env={**os.environ, 'JUPYTERLAB_SETTINGS_DIR': str(Path(folder)/'.jupyterlab-settings')})
     for _ in range(120):
@@ -25,16 +25,22 @@ def start_lab(folder:Path, port:int) -> subprocess.Popen:
         except Exception: time.sleep(0.5)
     p.kill(); raise SystemExit('JupyterLab did not start')
 
-DONE = """() => { const cells = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')];
+DONE = """() => { const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
+  const cells = nb ? [...nb.querySelectorAll('.jp-CodeCell')] : [];
   const prompts = cells.map(c => (c.querySelector('.jp-InputPrompt') || {}).textContent || '');
-  const outs = [...document.querySelectorAll('.jp-Notebook .jp-OutputArea-output')];
+  const outs = nb ? [...nb.querySelectorAll('.jp-OutputArea-output')] : [];
   return {n: cells.length, busy: prompts.filter(p => p.includes('*')).length, ran: prompts.filter(p => /\\[\\d+\\]/.test(p)).length,
           errors: outs.filter(o => o.textContent.includes('Traceback')).length}; }"""
 
+def shut_kernels(port:int):
+    "Shut down every kernel of the server (one notebook at a time, as a reader closes one before the next)."
+    for k in json.load(urllib.request.urlopen(f'http://127.0.0.1:{port}/api/kernels')):
+        urllib.request.urlopen(urllib.request.Request(f'http://127.0.0.1:{port}/api/kernels/{k["id"]}', method='DELETE'))
+
 def run_all(page, url:str, timeout:float=600.) -> dict:
     "Open `url`, wait for an idle kernel, Run All; seconds until every code cell ran, and the counts."
-    page.goto(url)
-    page.wait_for_selector('.jp-Notebook .jp-CodeCell', timeout=120_000)
+    page.goto(url + '?reset')                   # a fresh workspace: only this notebook open
+    page.wait_for_selector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-CodeCell', timeout=120_000)
     page.wait_for_function("() => { const s = document.querySelector('.jp-Toolbar-kernelStatus, [data-status]'); return !s || !/busy|starting|unknown/i.test(s.getAttribute('data-status') || s.title || ''); }", timeout=120_000)
     page.wait_for_timeout(2000)
     page.locator('.lm-MenuBar-itemLabel', has_text='Run').first.click()
@@ -60,5 +66,6 @@ if __name__ == '__main__':
                 s = run_all(page, f'http://127.0.0.1:{port}/lab/tree/{name}.ipynb')
                 print(f"| {name} | {s['seconds']:.1f}{' (timed out)' if s.get('timeout') else ''} | {s['ran']} of {s['n']} | {s['errors']} |", flush=True)
                 page.keyboard.press('Control+s'); page.wait_for_timeout(500)
+                shut_kernels(port)
             browser.close()
     finally: lab.terminate(); lab.wait(10)
