@@ -15,6 +15,9 @@ import torch
 # %% ../nbs/00_data.ipynb #3ad985e3
 class ChargptError(ValueError):
     "Something the user gave us is wrong; the message says what and how to fix it."
+    def _render_traceback_(self) -> list:
+        "What Jupyter shows for it: the one line, not a traceback through the code that found the problem."
+        return [f"{type(self).__name__}: {self}"]
 
 # %% ../nbs/00_data.ipynb #c3c00a79
 def _codepoints(text: str) -> np.ndarray:
