@@ -63,24 +63,23 @@ def run_record(name:str, seed:int, budget, out_dir, argv:list, rc:int, stderr:st
                 iters=int(rows[-1]['iter']) if rows else 0, tok_s=train_speed(rows),
                 curve=[(r['iter'], round(r['elapsed_s'], 1), round(r['val_loss'], 4), round(r['train_loss'], 4)) for r in rows],
                 params=_params(argv), wall=round(wall, 1), rc=rc, err=stderr.strip().splitlines()[-1] if rc and stderr.strip() else '',
-                full_val=full_val_loss(out_dir, _overrides(argv)['data_dir']) if (Path(out_dir)/'ckpt.pt').exists() else math.nan,
-                full_val_train=_train_weights_loss(out_dir, _overrides(argv)['data_dir']),
+                **_final_losses(out_dir, _overrides(argv)['data_dir']),
                 cmd='chargpt_train ' + shlex.join(argv))
 
 @torch.no_grad()
 def full_val_loss(run_dir, data_dir, batch_size:int=64, weights:str='model') -> float:
     "The loss of the model in `run_dir`'s checkpoint (its last) on every character of `data_dir`'s val split, in windows of `block_size`, in float32; `weights='train_model'`: of the training weights a run with an average (`--ema`) kept beside it."
     ck = load_checkpoint(Path(run_dir)/'ckpt.pt')
-    if weights != 'model':
-        if ck.get(weights) is None: raise ChargptError(f'{run_dir}/ckpt.pt holds no {weights}')
-        ck = dict(ck, model=ck[weights])
-    model, _ = model_from_checkpoint(ck)
-    return split_loss(model, open_dataset(data_dir).val, batch_size)
+    if ck.get(weights) is None: raise ChargptError(f'{run_dir}/ckpt.pt holds no {weights}')
+    return split_loss(model_from_checkpoint(dict(ck, model=ck[weights]))[0], open_dataset(data_dir).val, batch_size)
 
-def _train_weights_loss(run_dir, data_dir) -> float:
-    "`full_val_loss` of the training weights of a run that saved their average as its model (nan for any other run)."
+def _final_losses(run_dir, data_dir) -> dict:
+    "`full_val` and `full_val_train`: `full_val_loss` of a run's model and of its training weights, from one read of its checkpoint (nan where there is none, or no average)."
     p = Path(run_dir)/'ckpt.pt'
-    return full_val_loss(run_dir, data_dir, weights='train_model') if p.exists() and load_checkpoint(p).get('train_model') is not None else math.nan
+    if not p.exists(): return dict(full_val=math.nan, full_val_train=math.nan)
+    ck, val = load_checkpoint(p), open_dataset(data_dir).val
+    def loss(w): return split_loss(model_from_checkpoint(dict(ck, model=w))[0], val) if w is not None else math.nan
+    return dict(full_val=loss(ck['model']), full_val_train=loss(ck.get('train_model')))
 
 @torch.no_grad()
 def split_loss(model, ids, batch_size:int=64) -> float:

@@ -151,10 +151,10 @@ class WeightAverage:
     def swapped_in(self):
         "Inside the block the model's parameters hold the average; after it, their own values again."
         kept = [p.detach().clone() for p in self.params]
-        with torch.no_grad(): torch._foreach_copy_([p.data for p in self.params], self.avg)
+        with torch.no_grad(): torch._foreach_copy_(list(self.params), self.avg)
         try: yield
         finally:
-            with torch.no_grad(): torch._foreach_copy_([p.data for p in self.params], kept)
+            with torch.no_grad(): torch._foreach_copy_(list(self.params), kept)
 
 # %% ../../nbs/tool/10_runtime.ipynb #4da02300
 def cpu_seconds():
