@@ -39,7 +39,7 @@ def dropout(x, p:float, training:bool=True):
     if not training or p == 0: return x
     if p == 1: return torch.zeros_like(x)
     if x.device.type != 'cpu' or _torch_dropout: return F.dropout(x, p)  # GPUs draw random numbers fast already
-    return torch.where(keep_mask(x.shape, p, x.device), x * (1 / (1 - p)), 0.)
+    return x * keep_mask(x.shape, p, x.device) * (1 / (1 - p))   # a product: cheaper than torch.where, forward and backward (below)
 
 class CheapDropout(nn.Dropout):
     "`nn.Dropout` computed by `dropout`: same `p`, same train/eval switch, same place in a model's printout."
