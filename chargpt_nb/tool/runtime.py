@@ -4,11 +4,12 @@
 
 # %% auto #0
 __all__ = ['DEVICE_PATTERN', 'DTYPES', 'PRECISIONS', 'resolve_device', 'cpu_info', 'cpu_model', 'cpu_has_fast_bf16',
-           'has_int8_kernel', 'resolve_precision', 'autocast_ctx', 'resolve_chunk_rows', 'Runtime', 'build_optimizer',
-           'compile_blocker', 'compile_training', 'WeightAverage', 'cpu_seconds', 'ThreadGovernor', 'thread_governor']
+           'has_int8_kernel', 'resolve_precision', 'autocast_ctx', 'resolve_chunk_rows', 'keep_freed_memory', 'Runtime',
+           'build_optimizer', 'compile_blocker', 'compile_training', 'WeightAverage', 'cpu_seconds', 'ThreadGovernor',
+           'thread_governor']
 
 # %% ../../nbs/tool/10_runtime.ipynb #3d5af524
-import contextlib, functools, os, platform, re, shutil, time, warnings
+import contextlib, ctypes, functools, os, platform, re, shutil, time, warnings
 from pathlib import Path
 
 import psutil
@@ -85,6 +86,15 @@ def resolve_chunk_rows(rows:int, device:str, block_size:int=256) -> int:
     "`chunk_rows` to use: as given, or for 0 (auto) about 4096 tokens per pass on a CPU and whole batches elsewhere."
     return rows or (max(1, 4096 // block_size) if torch.device(device).type == 'cpu' else 0)
 
+# %% ../../nbs/tool/10_runtime.ipynb #a2b3c4d5
+def keep_freed_memory() -> bool:
+    "Ask glibc's allocator to keep freed blocks (up to 32 MB each) for reuse instead of returning them; False where it cannot."
+    if platform.system() != 'Linux': return False
+    mallopt = getattr(ctypes.CDLL(None), 'mallopt', None)           # the process's own C library
+    if mallopt is None: return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3                      # (from glibc's malloc.h)
+    return mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 and mallopt(M_TRIM_THRESHOLD, 2**31 - 1) == 1
+
 # %% ../../nbs/tool/10_runtime.ipynb #4faa2502
 class Runtime:
     "Where and how a run computes, resolved once: `device`, `dtype` (autocast) and its context `ctx`, `chunk_rows`, a grad scaler."
@@ -92,6 +102,7 @@ class Runtime:
         self.device = resolve_device(device)
         if local_rank is not None and self.device.startswith('cuda'): self.device = f'cuda:{local_rank}'
         self.kind = torch.device(self.device).type
+        if self.kind == 'cpu': keep_freed_memory()                     # (above)
         self.dtype = resolve_precision(dtype, self.device)
         self.chunk_rows = resolve_chunk_rows(chunk_rows, self.device, block_size)
         self.ctx = autocast_ctx(self.device, self.dtype)
