@@ -2,7 +2,7 @@
 
   python tools/compile_bench.py PRESET STEPS_PER_ROUND ROUNDS   (random ids: speed only)
 
-The step is the runner's: its Runtime's autocast and rows per pass (chunk_rows), the preset's grad_clip."""
+The step uses the runner's Runtime (autocast, rows per pass) and the preset's grad_clip; dropout stays PyTorch's nn.Dropout."""
 import sys, time, statistics as st, torch
 from chargpt_nb.tool.config import TrainConfig
 from chargpt_nb.modern import build_model

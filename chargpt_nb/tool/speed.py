@@ -26,10 +26,12 @@ def keep_mask(shape, p:float, device=None, generator=None) -> torch.Tensor:
 # %% ../../nbs/tool/10_speed.ipynb #b2e1c6f3
 _SAME_WIDTH_INT = {torch.float64: torch.int64, torch.float32: torch.int32, torch.bfloat16: torch.int16, torch.float16: torch.int16}
 
+_ONE_BITS = {dt: torch.ones((), dtype=dt).view(it).item() for dt, it in _SAME_WIDTH_INT.items()}   # 1.0's bits, as integers
+
 def keep_ones(shape, p:float, dtype=torch.float32, device=None, generator=None) -> torch.Tensor:
     "`keep_mask` as a `dtype` tensor, 1 where kept and 0 where dropped: the bit pattern of 1.0 times the mask, in integers."
-    one = torch.ones((), dtype=dtype).view(_SAME_WIDTH_INT[dtype]).item()    # 1.0's bits as an integer of its width
-    return keep_mask(shape, p, device, generator).to(_SAME_WIDTH_INT[dtype]).mul_(one).view(dtype)  # (a bool-to-float cast is slow)
+    bits = keep_mask(shape, p, device, generator).to(_SAME_WIDTH_INT[dtype]).mul_(_ONE_BITS[dtype])  # (a bool-to-float cast is slow)
+    return bits.view(dtype)
 
 class _Scaled(torch.autograd.Function):
     "`x * mask * scale` in one pass forward (`addcmul`) and one backward, keeping only `mask` for the backward pass."
