@@ -91,13 +91,16 @@ def resume_or_new(ckpt_path, resume) -> bool:
     return bool(resume)
 
 def check_resume(ck:dict, cfg:TrainConfig, data, path, allow_new_data:bool=False):
-    "Refuse to continue checkpoint `ck` (read from `path`) as the run `cfg` on `data` if the model's shape, the optimizer, the vocabulary or (unless `allow_new_data`) the data differ."
+    "Refuse to continue checkpoint `ck` (read from `path`) as the run `cfg` on `data` if the model's shape, the optimizer, the vocabulary or (unless `allow_new_data`) the data differ, or if `cfg` would drop the checkpoint's weight average."
     old = ck['config']
     was = lambda k: old.get(k, TrainConfig.__dataclass_fields__[k].default)   # (fields added since: their default)
     if diff := [f'{k} {was(k)!r} -> {getattr(cfg, k)!r}' for k in SHAPE_FIELDS if was(k) != getattr(cfg, k)]:
         raise ChargptError(f'cannot resume {path}: its model has a different shape ({"; ".join(diff)})')
     if was('optimizer') != cfg.optimizer:
         raise ChargptError(f"cannot resume {path}: it was trained with --optimizer {was('optimizer')}, not {cfg.optimizer}")
+    if ck.get('train_model') is not None and not cfg.ema:          # (its `model` is the average: it would be lost)
+        raise ChargptError(f"cannot resume {path}: it keeps an average of its weights (--ema {was('ema')}); pass --ema "
+                           "to go on averaging (the decay may change), or start a new run to train without one")
     if ck['vocab'] != data.meta['vocab']:
         raise ChargptError(f'cannot resume {path}: {cfg.data_dir} has a different vocabulary '
                            f'({data.meta["vocab_size"]} characters) from the checkpoint ({len(ck["vocab"])} characters)')
