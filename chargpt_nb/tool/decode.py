@@ -14,11 +14,12 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 
 from ..attention import CausalSelfAttention
 from ..block import MLP, Block
 from ..data import ChargptError, get_batch
-from ..gpt import GPT
+from ..gpt import GPT, _generate, _not_finite, check_generate_args
 from ..modern import ModernAttention, ModernGPT, ReLU2, RMSNorm
 from .files import cache_dir, plain_file_mode
 from .runtime import resolve_precision
@@ -124,13 +125,24 @@ def _attention(g:_Graph, x:str, attn, layer:int) -> str:
                    outputs=[f'attention{layer}', f'k{layer}_new', f'v{layer}_new'], domain='com.microsoft', num_heads=nh, kv_num_heads=nh)
     return _linear(g, y, attn.c_proj)                                               # (B, S, C)
 
+# %% ../../nbs/tool/10_decode.ipynb #d7a1c0e3
+def _sampler(g:_Graph, logits:str) -> str:
+    "Output `next` [B, 1]: ids drawn from `logits` [B, V] with `temperature`, `top_k` [1], `top_p` and `noise` [B, V] (Exp(1) numbers)."
+    top, ids = g.op('TopK', logits, 'top_k', axis=-1, largest=1, sorted=1, outputs=2)    # (B, K) each, largest first
+    p = g.op('Softmax', g.op('Div', top, 'temperature'), axis=-1)                       # (B, K)
+    cum = g.op('CumSum', p, g.weight(torch.tensor(1)))                                  # (B, K): running sums
+    kept = g.op('Where', g.op('Less', g.op('Sub', cum, p), 'top_p'), p, g.weight(torch.tensor(0.)))   # top-p: the rest 0
+    score = g.op('Div', kept, g.op('GatherElements', 'noise', ids, axis=1))             # (B, K): p / E, each token's own E
+    return g.op('GatherElements', ids, g.op('ArgMax', score, axis=1, keepdims=1), axis=1, outputs=['next'])
+
+
 # %% ../../nbs/tool/10_decode.ipynb #ffdfc570
 def _io(name:str, dtype:int, shape:list):
     from onnx import helper
     return helper.make_tensor_value_info(name, dtype, shape)
 
 def decode_graph_proto(model:GPT):
-    "`model` as one ONNX graph: `idx` [B, S] at positions `pos` [S], `seqlens_k` [B] (positions filled after it, minus 1), `total_len` and each block's buffers `k0, v0, ...` [B, nh, block_size, hs] in; the last position's `logits` [B, V] and the same buffers (`k0_new`, ...) out."
+    "`model` as one ONNX graph: `idx` [B, S] at positions `pos` [S], `seqlens_k` [B] (positions filled after it, minus 1), `total_len` and each block's buffers `k0, v0, ...` [B, nh, block_size, hs] and the draw's inputs in; the last position's `logits` [B, V], the drawn ids `next` [B, 1] and the same buffers (`k0_new`, ...) out."
     from onnx import TensorProto, helper
     if type(model) not in (GPT, ModernGPT): raise _unknown(model)
     c, tr, g = model.config, model.transformer, _Graph()
@@ -147,11 +159,14 @@ def decode_graph_proto(model:GPT):
         cap = g.weight(torch.tensor(float(model.softcap)))
         z = g.op('Mul', g.op('Tanh', g.op('Div', z, cap)), cap)
     g.op('Identity', z, outputs=['logits'])
+    _sampler(g, 'logits')                                                         # (B, 1): the next ids
     kv = lambda end: [_io(f'{n}{i}{end}', TensorProto.FLOAT, ['B', c.n_head, c.block_size, c.n_embd // c.n_head])
                       for i in range(c.n_layer) for n in 'kv']
     inputs = [_io('idx', TensorProto.INT64, ['B', 'S']), _io('pos', TensorProto.INT64, ['S']),
-              _io('seqlens_k', TensorProto.INT32, ['B']), _io('total_len', TensorProto.INT32, []), *kv('')]
-    outputs = [_io('logits', TensorProto.FLOAT, ['B', c.vocab_size]), *kv('_new')]
+              _io('seqlens_k', TensorProto.INT32, ['B']), _io('total_len', TensorProto.INT32, []), *kv(''),
+              _io('temperature', TensorProto.FLOAT, []), _io('top_k', TensorProto.INT64, [1]), _io('top_p', TensorProto.FLOAT, []),
+              _io('noise', TensorProto.FLOAT, ['B', c.vocab_size])]
+    outputs = [_io('logits', TensorProto.FLOAT, ['B', c.vocab_size]), _io('next', TensorProto.INT64, ['B', 1]), *kv('_new')]
     graph = helper.make_graph(g.nodes, 'decode', inputs, outputs, g.weights)
     return helper.make_model(graph, opset_imports=[helper.make_opsetid('', 18), helper.make_opsetid('com.microsoft', 1)])
 
@@ -183,7 +198,7 @@ def quantize_graph(src:Path, dst:Path) -> Path:
     finally: tmp.unlink(missing_ok=True)
     return dst
 
-GRAPH_FORMAT = 3    # the graph's inputs and outputs (3: buffers written in place); a new layout must not read graphs of an old one
+GRAPH_FORMAT = 4    # the graph's inputs and outputs (3: buffers written in place; 4: the draw too); a new layout must not read graphs of an old one
 
 def graph_key(model:GPT) -> str:
     "A name for `model`'s decode graph: the SHA-256 of its class, config, modules, weights, the graph's format and the writing versions."
@@ -205,7 +220,7 @@ ORT_PRECISIONS = ('float32', 'int8')
 
 class OrtDecoder(nn.Module):
     "`model` (float32, on a CPU) whose passes over a cache run as its decode graph in ONNX Runtime, with `precision` (float32 or int8) weights."
-    generate_tokens, generate = GPT.generate_tokens, GPT.generate     # 04's loop, calling `forward` below
+    generate = GPT.generate                                            # 04's, calling `generate_tokens` below
     def __init__(self, model:GPT, precision:str='float32', threads:int|None=None, profile:str|None=None):
         super().__init__()
         import onnxruntime as ort
@@ -215,7 +230,7 @@ class OrtDecoder(nn.Module):
         opts.log_severity_level = 3                                    # errors only
         if profile: opts.enable_profiling, opts.profile_file_prefix = True, profile   # every node timed, into that file
         self.session = ort.InferenceSession(str(decode_graph(model, precision)), opts, providers=['CPUExecutionProvider'])
-        self.binding, self._bound, self._logits = self.session.io_binding(), [], None
+        self.binding, self._bound, self.io, self._wide, self.drawing = self.session.io_binding(), [], None, False, None
         self(torch.zeros(1, 1, dtype=torch.long), caches=self.new_caches())   # one call now: a graph that cannot run fails here
 
     def new_caches(self, dtype=None) -> list:
@@ -223,17 +238,37 @@ class OrtDecoder(nn.Module):
         c = self.config
         return [OrtCache(c.block_size, c.n_head, c.n_embd // c.n_head) for _ in range(c.n_layer)]
 
-    def _bind(self, caches:list, B:int):
-        "Bind each block's buffers as the graph's input and its output, and a logits array for batch `B`, unless bound already."
-        if self._logits is None or self._logits.shape[0] != B:
-            from onnxruntime import OrtValue
-            self._logits = np.zeros((B, self.config.vocab_size), np.float32)
-            self.binding.bind_ortvalue_output('logits', OrtValue.ortvalue_from_numpy(self._logits))
+    def arrays(self, B:int) -> dict:
+        "The numpy arrays bound as the graph's small inputs and its `logits` and `next` for batch `B` (made and bound when `B` changes)."
+        if self.io is not None and self.io['noise'].shape[0] == B: return self.io
+        from onnxruntime import OrtValue
+        V = self.config.vocab_size
+        self.io = dict(idx=np.zeros((B, 1), np.int64), pos=np.zeros(1, np.int64), seqlens_k=np.zeros(B, np.int32),
+                       total_len=np.zeros((), np.int32), temperature=np.ones((), np.float32), top_k=np.array([V]),
+                       top_p=np.array(np.inf, np.float32), noise=np.ones((B, V), np.float32),
+                       logits=np.zeros((B, V), np.float32), next=np.zeros((B, 1), np.int64))
+        self._ort = {k: OrtValue.ortvalue_from_numpy(a) for k, a in self.io.items()}   # (the same memory)
+        for k, t in self._ort.items(): (self.binding.bind_ortvalue_output if k in ('logits', 'next') else self.binding.bind_ortvalue_input)(k, t)
+        self._wide, self.drawing = False, None
+        return self.io
+
+    def _bind(self, caches:list):
+        "Bind each block's buffers as the graph's input and its output, unless bound already."
         ort = [t for c in caches for t in c.ort]
         if len(ort) == len(self._bound) and all(a is b for a, b in zip(ort, self._bound)): return
         for i, c in enumerate(caches):
             for name, t in zip('kv', c.ort): self.binding.bind_ortvalue_input(f'{name}{i}', t); self.binding.bind_ortvalue_output(f'{name}{i}_new', t)
         self._bound = ort                                              # (kept: a freed buffer's id could come back)
+
+    def _positions(self, a:dict, ids, n:int):
+        "Put the new ids (B, T) at positions `n..` into the graph's inputs: one position in place, several bound anew."
+        B, T = ids.shape
+        if T == 1:
+            a['idx'][:], a['pos'][0] = ids, n
+            if self._wide:
+                self.binding.bind_ortvalue_input('idx', self._ort['idx']); self.binding.bind_ortvalue_input('pos', self._ort['pos']); self._wide = False
+        else: self.binding.bind_cpu_input('idx', ids); self.binding.bind_cpu_input('pos', np.arange(n, n + T)); self._wide = True
+        a['seqlens_k'][:], a['total_len'][()] = n + T - 1, n + T
 
     def forward(self, idx, targets=None, caches:list|None=None):
         "As `GPT.forward`; a pass over `OrtCache`s runs in ONNX Runtime: logits (B, 1, V) of the last position."
@@ -242,16 +277,58 @@ class OrtDecoder(nn.Module):
         if B > 1 and T > 1 and n:                # GroupQueryAttention takes several positions after a past at batch 1 only
             for t in range(T): logits, _ = self(idx[:, t:t + 1], caches=caches)
             return logits, None
-        if idx.numel() and not 0 <= int(idx.min()) <= int(idx.max()) < V:   # (ONNX's Gather would read a negative id from the end)
-            raise ChargptError(f'token ids must be in [0, {V}), got {int(idx.min())}..{int(idx.max())}')
+        ids = idx.to(torch.int64).contiguous().numpy()
+        if ids.size and not 0 <= ids.min() <= ids.max() < V:            # (ONNX's Gather would read a negative id from the end)
+            raise ChargptError(f'token ids must be in [0, {V}), got {ids.min()}..{ids.max()}')
         for c in caches: c.ready(B, T)
-        self._bind(caches, B)
-        b = self.binding
-        b.bind_cpu_input('idx', idx.to(torch.int64).contiguous().numpy()); b.bind_cpu_input('pos', np.arange(n, n + T))
-        b.bind_cpu_input('seqlens_k', np.full(B, n + T - 1, np.int32)); b.bind_cpu_input('total_len', np.array(n + T, np.int32))
-        self.session.run_with_iobinding(b)
-        for c in caches: c.n += T
-        return torch.from_numpy(self._logits.copy())[:, None], None   # (B, 1, V): a copy, as the next call overwrites the array
+        self.run(ids, caches)
+        return torch.from_numpy(self.io['logits'].copy())[:, None], None   # (B, 1, V): a copy, as the next call overwrites the array
+
+    def run(self, ids, caches:list):
+        "One graph call for the ids (B, T), a numpy array, after `caches`, with no checks: `forward` makes them."
+        self._bind(caches); a = self.arrays(ids.shape[0])
+        self._positions(a, ids, caches[0].n)
+        self.session.run_with_iobinding(self.binding)
+        for c in caches: c.n += ids.shape[1]
+
+
+# %% ../../nbs/tool/10_decode.ipynb #e1b2c3d5
+class _Draws:
+    "The decoder as 04's loop sees it while sampling: each pass gets the draw's settings and fresh noise, and keeps the ids drawn."
+    def __init__(self, dec:OrtDecoder, temperature:float, top_k, top_p, generator):
+        V, self.dec, self.config, self.new_caches = dec.config.vocab_size, dec, dec.config, dec.new_caches
+        self.greedy, self.generator, self.next, self._noise = temperature == 0, generator, None, (None, None)
+        self.settings = (1. if self.greedy else max(temperature, 1e-30),   # (1e-30 keeps logits / T finite)
+                         min(top_k or V, V), np.inf if top_p is None or top_p >= 1 else top_p)
+
+    def noise(self, a:dict):
+        "Fill the graph's `noise` with what `torch.multinomial` would draw from the generator for these probabilities (ones when greedy)."
+        if self._noise[0] is not a: self._noise = (a, torch.from_numpy(a['noise']))   # (the same memory)
+        if self.greedy: a['noise'].fill(1.)
+        else: self._noise[1].exponential_(generator=self.generator)   # torch.multinomial's own draw for one sample
+
+    def __call__(self, idx, caches:list):
+        "A pass of the decoder over `caches`: its logits (B, 1, V), and the ids it drew in `next`."
+        a = self.dec.arrays(idx.size(0))
+        if self.dec.drawing is not self:                                 # (another generation may have set its own)
+            a['temperature'][()], a['top_k'][0], a['top_p'][()] = self.settings; self.dec.drawing = self
+        self.noise(a)
+        if idx is self.next and caches[0].n < self.config.block_size: self.dec.run(self.ids, caches)   # ids it drew: valid
+        else: self.dec(idx, caches=caches)
+        if not np.isfinite(a['logits']).all(): raise _not_finite()
+        self.ids = a['next'].copy(); self.next = torch.from_numpy(self.ids)   # (B, 1)
+        return a['logits'][:, None], None                              # (only the draw above reads them)
+
+@patch
+def generate_tokens(self:OrtDecoder, idx, max_new_tokens:int, temperature:float=1.0, top_k:int|None=None,
+                    top_p:float|None=None, generator=None, use_cache:bool=True):
+    "As 04's `generate_tokens`, each token drawn by the graph with `generator`'s numbers: one ONNX Runtime call per token."
+    if not use_cache: return GPT.generate_tokens(self, idx, max_new_tokens, temperature, top_k, top_p, generator, False)
+    check_generate_args(max_new_tokens, temperature, top_k, top_p)
+    if idx.dim() != 2 or idx.size(1) == 0: raise ChargptError(f'the prompt must be token ids of shape [B, T] with T >= 1, got {list(idx.shape)}')
+    draws = _Draws(self, temperature, top_k, top_p, generator)
+    return _generate(draws, idx, max_new_tokens, lambda logits: draws.next, True)
+
 
 # %% ../../nbs/tool/10_decode.ipynb #53502809
 ENGINES = ('auto', 'onnxruntime', 'torch')
