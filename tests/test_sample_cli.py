@@ -117,3 +117,10 @@ def test_commands_do_not_load_pyplot():
             'print("matplotlib.pyplot" in sys.modules)')
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == 'False', out.stdout + out.stderr
+
+
+def test_sampling_does_not_load_the_runner():
+    "Start-up: the commands' module leaves the training runner (and its progress bar, fastprogress) for chargpt_train to import."
+    code = 'import sys, chargpt_nb.tool.cli; print(sorted(m for m in ("chargpt_nb.tool.runner", "fastprogress") if m in sys.modules))'
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == '[]', out.stdout + out.stderr

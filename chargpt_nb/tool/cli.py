@@ -24,7 +24,6 @@ from .runtime import resolve_device, resolve_precision
 from .decode import ENGINES, ready_sampler
 from .preflight import available_memory, resume_or_new
 from .dist import dist_env
-from .runner import train
 
 # %% ../../nbs/tool/12_cli.ipynb #22eb298b
 @call_parse
@@ -116,6 +115,7 @@ def chargpt_train(argv:list=None):
     "Train a character-level GPT: `chargpt_train --preset NAME --data_dir DIR --out_dir DIR [--FIELD VALUE ...] [--resume]`."
     try:
         cfg, resume, allow_new_data, ck = config_from_args(argv)
+        from chargpt_nb.tool.runner import train      # (here: the other commands start without the runner's progress bar)
         train(cfg, resume=resume, allow_new_data=allow_new_data, checkpoint=ck)
     except ChargptError:
         try: rank = dist_env()[0]
