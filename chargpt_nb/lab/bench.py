@@ -116,7 +116,7 @@ def bench_train(cfg:TrainConfig=None, variants=None, iters:int=3, warmup:int=1, 
         rows.append(dict(variant=r.name, dtype=r.dtype, kernel=r.model.transformer.h[0].attn.kernel,
                          chunk_rows=r.chunk_rows or cfg.batch_size, ms_per_iter=round(1000 * s, 1),
                          tokens_per_s=round(cfg.tokens_per_iter / s), speedup=round(base / s, 2),
-                         mfu=round(flops / s / 1e9 / peaks[r.dtype], 3), peak_gflops=round(peaks[r.dtype])))
+                         mfu=float(f'{flops / s / 1e9 / peaks[r.dtype]:.3g}'), peak_gflops=round(peaks[r.dtype])))
     return rows
 
 # %% ../../nbs/lab/07_bench.ipynb #64dcc26d
