@@ -224,12 +224,15 @@ def _generate(model, idx, max_new_tokens, sample, use_cache):
             logits, _ = model(ctx, caches=caches)        # (B, 1, V)
 
 # %% ../nbs/04_gpt.ipynb #c387bc43
+def _check_prompt(idx):
+    "`ChargptError` unless `idx` holds prompts of token ids, (B, T) with T >= 1."
+    if idx.dim() != 2 or idx.size(1) == 0: raise ChargptError(f'the prompt must be token ids of shape [B, T] with T >= 1, got {list(idx.shape)}')
+
 @patch
 def generate_tokens(self:GPT, idx, max_new_tokens:int, temperature:float=1.0, top_k:int|None=None,
                     top_p:float|None=None, generator=None, use_cache:bool=True):
     "Yield `max_new_tokens` new token ids, each (B, 1), continuing the prompts `idx` (B, T)."
-    check_generate_args(max_new_tokens, temperature, top_k, top_p)   # now, not at the first `next`
-    if idx.dim() != 2 or idx.size(1) == 0: raise ChargptError(f'the prompt must be token ids of shape [B, T] with T >= 1, got {list(idx.shape)}')
+    check_generate_args(max_new_tokens, temperature, top_k, top_p); _check_prompt(idx)   # now, not at the first `next`
     def sample(logits): return sample_next(logits, temperature, top_k, top_p, generator)
     return _generate(self, idx, max_new_tokens, sample, use_cache)
 

@@ -19,7 +19,7 @@ from fastcore.basics import patch
 from ..attention import CausalSelfAttention
 from ..block import MLP, Block
 from ..data import ChargptError, get_batch
-from ..gpt import GPT, _generate, _not_finite, check_generate_args
+from ..gpt import GPT, _check_prompt, _generate, _not_finite, check_generate_args
 from ..modern import ModernAttention, ModernGPT, ReLU2, RMSNorm
 from .files import cache_dir, plain_file_mode
 from .runtime import resolve_precision
@@ -248,6 +248,7 @@ class OrtDecoder(nn.Module):
                        top_p=np.array(np.inf, np.float32), noise=np.ones((B, V), np.float32),
                        logits=np.zeros((B, V), np.float32), next=np.zeros((B, 1), np.int64))
         self._ort = {k: OrtValue.ortvalue_from_numpy(a) for k, a in self.io.items()}   # (the same memory)
+        self.noise = torch.from_numpy(self.io['noise'])                 # (and again, for PyTorch's generator to fill)
         for k, t in self._ort.items(): (self.binding.bind_ortvalue_output if k in ('logits', 'next') else self.binding.bind_ortvalue_input)(k, t)
         self._wide, self.drawing = False, None
         return self.io
@@ -262,7 +263,7 @@ class OrtDecoder(nn.Module):
 
     def _positions(self, a:dict, ids, n:int):
         "Put the new ids (B, T) at positions `n..` into the graph's inputs: one position in place, several bound anew."
-        B, T = ids.shape
+        T = ids.shape[1]
         if T == 1:
             a['idx'][:], a['pos'][0] = ids, n
             if self._wide:
@@ -297,22 +298,17 @@ class _Draws:
     "The decoder as 04's loop sees it while sampling: each pass gets the draw's settings and fresh noise, and keeps the ids drawn."
     def __init__(self, dec:OrtDecoder, temperature:float, top_k, top_p, generator):
         V, self.dec, self.config, self.new_caches = dec.config.vocab_size, dec, dec.config, dec.new_caches
-        self.greedy, self.generator, self.next, self._noise = temperature == 0, generator, None, (None, None)
+        self.greedy, self.generator, self.next = temperature == 0, generator, None
         self.settings = (1. if self.greedy else max(temperature, 1e-30),   # (1e-30 keeps logits / T finite)
                          min(top_k or V, V), np.inf if top_p is None or top_p >= 1 else top_p)
-
-    def noise(self, a:dict):
-        "Fill the graph's `noise` with what `torch.multinomial` would draw from the generator for these probabilities (ones when greedy)."
-        if self._noise[0] is not a: self._noise = (a, torch.from_numpy(a['noise']))   # (the same memory)
-        if self.greedy: a['noise'].fill(1.)
-        else: self._noise[1].exponential_(generator=self.generator)   # torch.multinomial's own draw for one sample
 
     def __call__(self, idx, caches:list):
         "A pass of the decoder over `caches`: its logits (B, 1, V), and the ids it drew in `next`."
         a = self.dec.arrays(idx.size(0))
         if self.dec.drawing is not self:                                 # (another generation may have set its own)
             a['temperature'][()], a['top_k'][0], a['top_p'][()] = self.settings; self.dec.drawing = self
-        self.noise(a)
+        if self.greedy: self.dec.noise.fill_(1.)                        # p / 1: the argmax
+        else: self.dec.noise.exponential_(generator=self.generator)   # what torch.multinomial draws for one sample
         if idx is self.next and caches[0].n < self.config.block_size: self.dec.run(self.ids, caches)   # ids it drew: valid
         else: self.dec(idx, caches=caches)
         if not np.isfinite(a['logits']).all(): raise _not_finite()
@@ -324,8 +320,7 @@ def generate_tokens(self:OrtDecoder, idx, max_new_tokens:int, temperature:float=
                     top_p:float|None=None, generator=None, use_cache:bool=True):
     "As 04's `generate_tokens`, each token drawn by the graph with `generator`'s numbers: one ONNX Runtime call per token."
     if not use_cache: return GPT.generate_tokens(self, idx, max_new_tokens, temperature, top_k, top_p, generator, False)
-    check_generate_args(max_new_tokens, temperature, top_k, top_p)
-    if idx.dim() != 2 or idx.size(1) == 0: raise ChargptError(f'the prompt must be token ids of shape [B, T] with T >= 1, got {list(idx.shape)}')
+    check_generate_args(max_new_tokens, temperature, top_k, top_p); _check_prompt(idx)   # (04's checks, now)
     draws = _Draws(self, temperature, top_k, top_p, generator)
     return _generate(draws, idx, max_new_tokens, lambda logits: draws.next, True)
 
